@@ -1,0 +1,112 @@
+"""The anonymous page cache.
+
+A reader without a session cookie gets the page from the shared cache (Redis with REDIS_URL,
+files on one machine). Each publication has a generation token; saving anything that shows
+on its pages (models with `invalidates_pages = True`) replaces the token, which makes every
+cached page of that publication stale at once. One round-trip serves a hit: the token and
+the page are read together and compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+
+CACHEABLE_QUERY_KEYS = {"page"}
+STORED_HEADERS = ("Content-Type", "Content-Language", "Link", "X-Robots-Tag")
+
+
+def _generation_key(publication_id: int) -> str:
+    return f"pg:{publication_id}"
+
+
+def invalidate_publication(publication_id: int | None) -> None:
+    if publication_id:
+        cache.set(_generation_key(publication_id), uuid.uuid4().hex, None)
+
+
+def _page_key(request: HttpRequest) -> str:
+    raw = f"{request.get_host()}|{request.get_full_path()}|{request.method == 'HEAD'}"
+    return (
+        f"pp:{request.publication_id}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+    )
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and getattr(request, "publication_id", None) is not None
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and set(request.GET) <= CACHEABLE_QUERY_KEYS
+        and not request.path_info.startswith(("/studio", "/admin", "/account"))
+    )
+
+
+def _cacheable_response(response: HttpResponse) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code in (200, 404)
+        and not response.streaming
+        and not response.cookies
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+class AnonymousPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _cacheable_request(request):
+            return self.get_response(request)
+        generation_key, page_key = _generation_key(request.publication_id), _page_key(request)
+        found = cache.get_many([generation_key, page_key])
+        generation = found.get(generation_key)
+        stored = found.get(page_key)
+        if stored is not None and stored[0] == generation:
+            _gen, status, headers, content = stored
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            response["X-Hanji-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if _cacheable_response(response):
+            headers = [(h, response[h]) for h in STORED_HEADERS if h in response]
+            cache.set(
+                page_key,
+                (generation, response.status_code, headers, response.content),
+                settings.HANJI_PAGE_CACHE_SECONDS,
+            )
+            response["X-Hanji-Cache"] = "miss"
+        return response
+
+
+def _publication_id_of(instance) -> int | None:
+    from hanji.publications.models import Publication
+
+    if isinstance(instance, Publication):
+        return instance.pk
+    return getattr(instance, "publication_id", None)
+
+
+def _on_change(sender, instance, **kwargs) -> None:
+    if getattr(sender, "invalidates_pages", False):
+        invalidate_publication(_publication_id_of(instance))
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_change, dispatch_uid="hanji.pagecache.save")
+    post_delete.connect(_on_change, dispatch_uid="hanji.pagecache.delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="hanji.pagecache.m2m")
+
+
+def _on_m2m(sender, instance, **kwargs) -> None:
+    if getattr(type(instance), "invalidates_pages", False):
+        invalidate_publication(_publication_id_of(instance))

@@ -1,0 +1,237 @@
+"""The post body: one sanitized HTML schema that web, email, feeds and search all read.
+
+The schema (everything else is removed by `sanitize`):
+
+    p h2 h3 h4 ul ol li blockquote pre code hr br strong em b i s u sup sub mark a
+    table thead tbody tr th td
+    <figure class="image"><img src alt width height><figcaption>…</figcaption></figure>
+    <figure class="bookmark"><a href><span class="bookmark-title">…</span>
+        <span class="bookmark-description">…</span><span class="bookmark-url">…</span>
+        <img class="bookmark-image" src alt></a></figure>
+    <figure class="embed" data-provider="youtube|vimeo"><iframe src></iframe></figure>
+    <figure class="embed" data-provider="x"><blockquote><p>…</p><a href>…</a></blockquote></figure>
+    <hr data-hanji="paywall">                      the paywall divider
+    <p data-hanji="subscribe"><a href="#subscribe" class="button">…</a></p>   subscribe button
+
+Markdown (markdown-it-py) becomes the same schema: `![alt](src "caption")` alone in a paragraph
+is a figure, a YouTube/Vimeo/X link alone in a paragraph is an embed, a line `{paywall}` is the
+divider and `{subscribe}` the subscribe button.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+from django.utils.translation import gettext
+from markdown_it import MarkdownIt
+
+TAGS = {
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "code",
+    "hr",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "s",
+    "u",
+    "sup",
+    "sub",
+    "mark",
+    "a",
+    "span",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "figure",
+    "figcaption",
+    "img",
+    "iframe",
+}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "iframe": {"src", "title", "allowfullscreen", "loading"},
+    "ol": {"start"},
+    "th": {"colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+LANGUAGES = {
+    "python",
+    "javascript",
+    "js",
+    "ts",
+    "typescript",
+    "bash",
+    "sh",
+    "html",
+    "css",
+    "json",
+    "sql",
+    "go",
+    "rust",
+    "java",
+    "kotlin",
+    "swift",
+    "c",
+    "cpp",
+    "text",
+    "yaml",
+}
+CLASSES = {
+    "figure": {"image", "bookmark", "embed", "wide", "full"},
+    "span": {"bookmark-title", "bookmark-description", "bookmark-url"},
+    "img": {"bookmark-image"},
+    "a": {"button"},
+    "code": {f"language-{name}" for name in LANGUAGES},
+}
+TAG_VALUES = {
+    "hr": {"data-hanji": {"paywall"}},
+    "p": {"data-hanji": {"subscribe"}},
+    "figure": {"data-provider": {"youtube", "vimeo", "x"}},
+}
+EMBED_SOURCES = [
+    re.compile(r"^https://www\.youtube-nocookie\.com/embed/[A-Za-z0-9_-]{6,20}$"),
+    re.compile(r"^https://player\.vimeo\.com/video/\d{1,12}$"),
+]
+_EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*></iframe>")
+PAYWALL = '<hr data-hanji="paywall">'
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "iframe" and attribute == "src":
+        return value if any(p.match(value) for p in EMBED_SOURCES) else None
+    if attribute in {"width", "height"}:
+        return value if value.isdigit() and len(value) <= 5 else None
+    if tag == "ol" and attribute == "start":
+        return value if value.isdigit() and len(value) <= 6 else None
+    return value
+
+
+_cleaner = nh3.Cleaner(
+    tags=TAGS,
+    clean_content_tags={"script", "style"},
+    attributes=ATTRIBUTES,
+    attribute_filter=_attribute_filter,
+    link_rel="noopener noreferrer",
+    tag_attribute_values=TAG_VALUES,
+    url_schemes={"http", "https", "mailto"},
+    allowed_classes=CLASSES,
+)
+
+
+def sanitize(body_html: str) -> str:
+    """The one allowlist every body (and any other stored HTML) passes."""
+    body_html = re.sub(r"<(/?)h1\b", r"<\1h2", body_html, flags=re.I)
+    body_html = re.sub(r"<(/?)h[56]\b", r"<\1h4", body_html, flags=re.I)
+    return _EMPTY_IFRAME.sub("", _cleaner.clean(body_html))
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+_md = MarkdownIt("commonmark", {"html": True, "breaks": False}).enable(["table", "strikethrough"])
+
+_YOUTUBE = re.compile(
+    r"^https?://(?:www\.|m\.)?(?:youtube\.com/watch\?v=|youtu\.be/|youtube\.com/shorts/)"
+    r"([A-Za-z0-9_-]{6,20})\S*$"
+)
+_VIMEO = re.compile(r"^https?://(?:www\.)?vimeo\.com/(\d{1,12})/?$")
+_X_POST = re.compile(
+    r"^https?://(?:www\.)?(?:x|twitter)\.com/[A-Za-z0-9_]{1,15}/status/\d{1,25}\S*$"
+)
+_LONE_LINK = re.compile(r"<p>(?:<a href=\"([^\"]+)\">[^<]*</a>|(https?://[^\s<]+))</p>")
+_LONE_IMAGE = re.compile(r'<p><img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? ?/?></p>')
+
+
+def embed_html(url: str) -> str | None:
+    """The schema's embed figure for a YouTube, Vimeo or X link, or None."""
+    url = html.unescape(url)
+    if m := _YOUTUBE.match(url):
+        return (
+            '<figure class="embed" data-provider="youtube"><iframe '
+            f'src="https://www.youtube-nocookie.com/embed/{m.group(1)}" title="YouTube" '
+            'loading="lazy" allowfullscreen></iframe></figure>'
+        )
+    if m := _VIMEO.match(url):
+        return (
+            '<figure class="embed" data-provider="vimeo"><iframe '
+            f'src="https://player.vimeo.com/video/{m.group(1)}" title="Vimeo" '
+            'loading="lazy" allowfullscreen></iframe></figure>'
+        )
+    if _X_POST.match(url):
+        safe = html.escape(url)
+        return (
+            f'<figure class="embed" data-provider="x"><blockquote><a href="{safe}">{safe}</a>'
+            "</blockquote></figure>"
+        )
+    return None
+
+
+def _figure(match: re.Match) -> str:
+    src, alt, caption = match.group(1), match.group(2), match.group(3)
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return (
+        f'<figure class="image"><img src="{src}" alt="{alt}" loading="lazy">{figcaption}</figure>'
+    )
+
+
+def _lone_link(match: re.Match) -> str:
+    return embed_html(match.group(1) or match.group(2)) or match.group(0)
+
+
+def markdown_to_html(source: str, *, subscribe_label: str | None = None) -> str:
+    """Markdown in, schema HTML out (sanitized)."""
+    if subscribe_label is None:
+        subscribe_label = gettext("Subscribe")
+    rendered = _md.render(source)
+    rendered = rendered.replace("<p>{paywall}</p>", PAYWALL)
+    rendered = rendered.replace(
+        "<p>{subscribe}</p>",
+        '<p data-hanji="subscribe"><a href="#subscribe" class="button">'
+        f"{html.escape(subscribe_label)}</a></p>",
+    )
+    rendered = _LONE_IMAGE.sub(_figure, rendered)
+    rendered = _LONE_LINK.sub(_lone_link, rendered)
+    return sanitize(rendered)
+
+
+# --- reading the body ------------------------------------------------------------------------
+
+_PAYWALL_RE = re.compile(r'<hr data-hanji="paywall"\s*/?>')
+
+
+def split_at_paywall(body_html: str) -> tuple[str, str]:
+    """(the free part, the paid part); the paid part is empty without a divider."""
+    parts = _PAYWALL_RE.split(body_html, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (body_html, "")
+
+
+def has_paywall(body_html: str) -> bool:
+    return bool(_PAYWALL_RE.search(body_html))
+
+
+def plain_text(body_html: str) -> str:
+    """Text of a body with tags removed and whitespace folded (for excerpts and search)."""
+    text = re.sub(r"<(?:br|/p|/h[2-4]|/li|/blockquote|/figure|hr[^>]*)>", "\n", body_html)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n\n", text)).strip()
+
+
+def make_excerpt(body_html: str, length: int = 160) -> str:
+    free, _paid = split_at_paywall(body_html)
+    text = " ".join(plain_text(free).split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

@@ -1,0 +1,52 @@
+"""Scope every request to one publication (or to the instance itself)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import get_script_prefix, set_script_prefix
+from django.utils.functional import SimpleLazyObject
+
+from hanji.publications.models import Publication
+from hanji.publications.queries import resolve
+
+# Paths that belong to the instance whatever the host (health checks come by IP).
+INSTANCE_PATHS = ("/healthz", "/static/", "/media/")
+
+
+class PublicationMiddleware:
+    """Sets `request.publication_id` and a lazy `request.publication`.
+
+    Under a path prefix (/p/<slug>/…) the prefix is moved from `path_info` into the script
+    prefix, so the same URL patterns serve both forms and `reverse()` keeps the prefix.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        path = request.path_info
+        if path.startswith(INSTANCE_PATHS):
+            resolved = None
+        else:
+            resolved = resolve(host, path)
+        request.publication_id = resolved.publication_id if resolved else None
+        request.unknown_host = bool(resolved and resolved.unknown_host)
+        pub_id = request.publication_id
+        request.publication = (
+            SimpleLazyObject(lambda: Publication.objects.get(pk=pub_id)) if pub_id else None
+        )
+        if request.unknown_host:
+            from hanji.site.views import unknown_host
+
+            return unknown_host(request)
+        if not (resolved and resolved.prefix):
+            return self.get_response(request)
+        old_prefix = get_script_prefix()
+        request.path_info = path[len(resolved.prefix) :] or "/"
+        set_script_prefix(old_prefix.rstrip("/") + resolved.prefix + "/")
+        try:
+            return self.get_response(request)
+        finally:
+            set_script_prefix(old_prefix)

@@ -1,0 +1,231 @@
+"""One settings module, read from the environment (see README "Configuration")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+# pytest sets PYTEST_VERSION; the suite then keeps its files apart from the real data dir.
+TESTING = "PYTEST_VERSION" in os.environ
+DATA_DIR = Path(os.environ.get("HANJI_DATA_DIR", "var/test" if TESTING else "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once into the data dir."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG")
+
+HANJI_BASE_URL = os.environ.get(
+    "HANJI_BASE_URL", "http://testserver" if TESTING else "http://127.0.0.1:8000"
+).rstrip("/")
+HANJI_BASE_HOST = (urlsplit(HANJI_BASE_URL).hostname or "127.0.0.1").lower()
+# Hosts that mean "the instance itself" (not one publication's own domain).
+HANJI_INSTANCE_HOSTS = {HANJI_BASE_HOST, "localhost", "127.0.0.1", "[::1]", "testserver"}
+# Publications are reached by custom domains and <slug>.<base domain>, so the host is
+# validated by hanji.publications.middleware (unknown hosts get a 404), not by Django.
+ALLOWED_HOSTS = ["*"]
+CSRF_TRUSTED_ORIGINS = [HANJI_BASE_URL] if HANJI_BASE_URL.startswith("http") else []
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
+    "django_tasks_db",
+    "hanji.core",
+    "hanji.publications",
+    "hanji.posts",
+    "hanji.subscribers",
+    "hanji.sending",
+    "hanji.site",
+    "hanji.studio",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hanji.publications.middleware.PublicationMiddleware",
+    "hanji.core.pagecache.AnonymousPageCacheMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "hanji.core.middleware.PublicationLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hanji.urls"
+WSGI_APPLICATION = "hanji.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hanji.publications.context_processors.publication",
+            ],
+        },
+    },
+]
+
+# --- database -----------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'hanji.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # Writers wait for each other (IMMEDIATE + busy timeout) instead of failing with
+        # "database is locked"; WAL lets readers go on while one writes.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            "PRAGMA synchronous=NORMAL;"
+            "PRAGMA busy_timeout=20000;"
+            "PRAGMA foreign_keys=ON;"
+        ),
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+else:
+    DATABASES["default"].setdefault("TEST", {})
+    if name := os.environ.get("HANJI_TEST_DATABASE_NAME"):
+        DATABASES["default"]["TEST"]["NAME"] = name
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache and rate limits ----------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get(
+                "HANJI_CACHE_PREFIX", "hanji-test" if TESTING else "hanji"
+            ),
+        }
+    }
+else:
+    # Shared by every process on the machine (web workers and the task worker), so an
+    # invalidation made by one is seen by all; see docs/decisions.md.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+HANJI_PAGE_CACHE_SECONDS = int(os.environ.get("HANJI_PAGE_CACHE_SECONDS", "600"))
+
+# --- background work ----------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "HANJI_TASKS_BACKEND",
+            # The suite runs tasks in-line unless a test asks for real workers.
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
+        "QUEUES": ["default", "sending"],
+    }
+}
+
+# --- email ----------------------------------------------------------------------------------
+# EMAIL_URL selects the transport (see hanji.core.email_url); empty means the built-in outbox.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+HANJI_DEFAULT_FROM_EMAIL = os.environ.get("HANJI_FROM_EMAIL", f"noreply@{HANJI_BASE_HOST}")
+DEFAULT_FROM_EMAIL = HANJI_DEFAULT_FROM_EMAIL
+SERVER_EMAIL = HANJI_DEFAULT_FROM_EMAIL
+from hanji.core.email_url import mailers_from_env  # noqa: E402
+
+MAILERS = mailers_from_env(EMAIL_URL)
+
+# --- auth, sessions, security ---------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "studio:login"
+LOGIN_REDIRECT_URL = "studio:dashboard"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 180
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE = HANJI_BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+if SECURE:
+    SECURE_HSTS_SECONDS = int(os.environ.get("HANJI_HSTS_SECONDS", "0"))
+    SECURE_SSL_REDIRECT = env_bool("HANJI_SSL_REDIRECT")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- i18n -------------------------------------------------------------------------------------
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Asia/Seoul"
+
+# --- files ------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("HANJI_MEDIA_DIR", DATA_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+HANJI_SERVE_MEDIA = env_bool("HANJI_SERVE_MEDIA", True)
+
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HANJI_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,71 @@
+"""RSS 2.0 and Atom feeds (feedgen) with the full content of public posts."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from feedgen.feed import FeedGenerator
+
+from hanji.posts.body import split_at_paywall
+from hanji.posts.models import Post
+from hanji.posts.queries import listed_posts
+from hanji.publications.models import Publication
+
+FEED_SIZE = 30
+
+
+def _absolute_body(request: HttpRequest, body: str) -> str:
+    """Feed readers need absolute image and link URLs."""
+    root = request.build_absolute_uri("/")[:-1]
+    return body.replace('src="/', f'src="{root}/').replace('href="/', f'href="{root}/')
+
+
+def _content(request: HttpRequest, post: Post) -> str:
+    if post.is_public:
+        return _absolute_body(request, post.body)
+    # Only the free part of a non-public post ever leaves through a feed.
+    free, _paid = split_at_paywall(post.body)
+    return _absolute_body(request, free) if free != post.body else ""
+
+
+def build_feed(request: HttpRequest, publication: Publication) -> FeedGenerator:
+    home = request.build_absolute_uri(reverse("site:home"))
+    fg = FeedGenerator()
+    fg.id(home)
+    fg.title(publication.name)
+    fg.subtitle(publication.description or publication.name)
+    fg.link(href=home, rel="alternate")
+    fg.link(href=request.build_absolute_uri(), rel="self")
+    fg.language(publication.language)
+    if publication.logo:
+        fg.logo(request.build_absolute_uri(publication.logo.url))
+    posts = list(listed_posts(publication).defer(None)[:FEED_SIZE])
+    for post in reversed(posts):
+        url = request.build_absolute_uri(reverse("site:post", kwargs={"slug": post.slug}))
+        entry = fg.add_entry()
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(post.title)
+        entry.link(href=url)
+        entry.published(post.published_at)
+        entry.updated(post.updated_at)
+        entry.description(post.excerpt or post.subtitle or post.title)
+        content = _content(request, post)
+        if content:
+            entry.content(content, type="CDATA")
+        for author in post.authors.all():
+            entry.author(name=author.name)
+        if post.category_id:
+            entry.category(term=post.category.name)
+    if not posts:
+        fg.updated(publication.updated_at)
+    return fg
+
+
+def feed_response(request: HttpRequest, publication: Publication, kind: str) -> HttpResponse:
+    fg = build_feed(request, publication)
+    if kind == "atom":
+        return HttpResponse(
+            fg.atom_str(pretty=False), content_type="application/atom+xml; charset=utf-8"
+        )
+    return HttpResponse(fg.rss_str(pretty=False), content_type="application/rss+xml; charset=utf-8")

@@ -1,0 +1,224 @@
+"""The public pages of a publication (thin: parse → get → render)."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.shortcuts import get_object_or_404, render
+from django.template import loader
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_safe
+
+from hanji.posts.body import markdown_to_html, split_at_paywall
+from hanji.posts.models import Category, Post, Tag
+from hanji.posts.queries import get_published_post, listed_posts
+from hanji.publications.models import Author, Publication
+from hanji.site import feeds
+
+PAGE_SIZE = 12
+
+
+def _publication(request: HttpRequest) -> Publication:
+    if request.publication is None:
+        raise Http404
+    return request.publication
+
+
+def _page(request: HttpRequest, queryset, size: int = PAGE_SIZE):
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        raise Http404 from None
+    paginator = Paginator(queryset, size)
+    if number < 1 or number > paginator.num_pages:
+        raise Http404
+    return paginator.page(number)
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    if request.publication is None:
+        return instance_index(request)
+    publication = request.publication
+    posts = list(listed_posts(publication)[: PAGE_SIZE + 1])
+    return render(
+        request,
+        "site/home.html",
+        {"posts": posts[:PAGE_SIZE], "more": len(posts) > PAGE_SIZE},
+    )
+
+
+def instance_index(request: HttpRequest) -> HttpResponse:
+    """The instance's own front page when it hosts several publications."""
+    return render(request, "site/instance.html", {"publications": Publication.objects.all()[:200]})
+
+
+@require_safe
+def archive(request: HttpRequest) -> HttpResponse:
+    publication = _publication(request)
+    page = _page(request, listed_posts(publication))
+    return render(request, "site/list.html", {"page": page, "heading": _("Archive")})
+
+
+@require_safe
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    publication = _publication(request)
+    item = get_object_or_404(Category, publication=publication, slug=slug)
+    page = _page(request, listed_posts(publication).filter(category=item))
+    return render(
+        request,
+        "site/list.html",
+        {"page": page, "heading": item.name, "description": item.description},
+    )
+
+
+@require_safe
+def tag(request: HttpRequest, slug: str) -> HttpResponse:
+    publication = _publication(request)
+    item = get_object_or_404(Tag, publication=publication, slug=slug)
+    page = _page(request, listed_posts(publication).filter(tags=item))
+    return render(request, "site/list.html", {"page": page, "heading": f"#{item.name}"})
+
+
+@require_safe
+def author(request: HttpRequest, slug: str) -> HttpResponse:
+    publication = _publication(request)
+    item = get_object_or_404(Author, publication=publication, slug=slug)
+    page = _page(request, listed_posts(publication).filter(authors=item))
+    return render(request, "site/list.html", {"page": page, "heading": item.name, "author": item})
+
+
+@require_safe
+def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    publication = _publication(request)
+    post = get_published_post(publication, slug)
+    # Visibility is enforced by the memberships issue; until then only the part above the
+    # paywall divider of a non-public post ever leaves the server.
+    free, paid = split_at_paywall(post.body)
+    locked = not post.is_public
+    body = free if locked else post.body
+    return render(
+        request,
+        "site/post.html",
+        {
+            "post": post,
+            "body": body,
+            "locked": locked,
+            "json_ld": _json_ld(request, post),
+            "authors": list(post.authors.all()),
+        },
+    )
+
+
+def _json_ld(request: HttpRequest, post: Post) -> str:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": post.title,
+        "description": post.seo_description or post.excerpt,
+        "datePublished": post.published_at.isoformat() if post.published_at else None,
+        "dateModified": post.updated_at.isoformat(),
+        "mainEntityOfPage": request.build_absolute_uri(),
+        "author": [{"@type": "Person", "name": a.name} for a in post.authors.all()],
+        "publisher": {"@type": "Organization", "name": post.publication.name},
+    }
+    if post.cover_image:
+        data["image"] = request.build_absolute_uri(post.cover_image.url)
+    # </script> inside a string must not end the script element.
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+LEGAL_PAGE_FIELDS = {
+    "terms": "terms",
+    "privacy": "privacy",
+    "recurring-terms": "recurring_terms",
+    "faq": "faq",
+}
+
+
+@require_safe
+def legal_page(request: HttpRequest, page: str) -> HttpResponse:
+    publication = _publication(request)
+    text = getattr(publication, LEGAL_PAGE_FIELDS[page])
+    if not text.strip():
+        raise Http404
+    titles = {
+        "terms": _("Terms of service"),
+        "privacy": _("Privacy policy"),
+        "recurring-terms": _("Recurring-payment terms"),
+        "faq": _("FAQ and contact"),
+    }
+    return render(
+        request, "site/page.html", {"title": titles[page], "body": markdown_to_html(text)}
+    )
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    publication = _publication(request)
+    query = request.GET.get("q", "").strip()[:200]
+    results = []
+    if query:
+        results = list(
+            listed_posts(publication)
+            .filter(visibility="public")
+            .filter(
+                Q(title__icontains=query)
+                | Q(subtitle__icontains=query)
+                | Q(excerpt__icontains=query)
+            )[:50]
+        )
+    return render(request, "site/search.html", {"query": query, "results": results})
+
+
+@require_safe
+def rss(request: HttpRequest) -> HttpResponse:
+    return feeds.feed_response(request, _publication(request), "rss")
+
+
+@require_safe
+def atom(request: HttpRequest) -> HttpResponse:
+    return feeds.feed_response(request, _publication(request), "atom")
+
+
+@require_safe
+def sitemap(request: HttpRequest) -> HttpResponse:
+    publication = _publication(request)
+    posts = Post.objects.published().filter(publication=publication).only("slug", "updated_at")
+    categories = Category.objects.filter(publication=publication).only("slug")
+    return render(
+        request,
+        "site/sitemap.xml",
+        {"posts": posts, "categories": categories},
+        content_type="application/xml; charset=utf-8",
+    )
+
+
+@require_safe
+def robots(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", "Disallow: /studio/", "Disallow: /admin/", "Disallow: /account/"]
+    if request.publication is not None:
+        from django.urls import reverse
+
+        lines.append(f"Sitemap: {request.build_absolute_uri(reverse('site:sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    content = loader.render_to_string("404.html", {"request_path": request.path}, request)
+    return HttpResponseNotFound(content)
+
+
+def unknown_host(request: HttpRequest) -> HttpResponse:
+    request.publication = None
+    return page_not_found(request)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: the failure may come from the database or a context processor.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from hanji.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("studio/", include("hanji.studio.urls")),
+    path("", include("hanji.subscribers.urls")),
+    path("", include("hanji.site.urls")),
+]
+if settings.HANJI_SERVE_MEDIA:
+    urlpatterns.insert(
+        0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
+
+handler404 = "hanji.site.views.page_not_found"
+handler500 = "hanji.site.views.server_error"
