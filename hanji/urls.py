@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("studio/", include("hanji.studio.urls")),
     path("", include("hanji.subscribers.urls")),
+    path("", include("hanji.sending.urls")),
     path("", include("hanji.site.urls")),
 ]
 if settings.HANJI_SERVE_MEDIA:
