@@ -163,6 +163,13 @@ TASKS = {
     }
 }
 
+# Periodic jobs the worker runs ("dotted.path.to.function": every N seconds). Each app adds
+# its own line; the worker keeps the last run of each in the database, so a restart neither
+# skips nor repeats one.
+HANJI_PERIODIC_JOBS: dict[str, int] = {
+    "hanji.posts.actions.publish_due_posts": 30,
+}
+
 # --- email ----------------------------------------------------------------------------------
 # EMAIL_URL selects the transport (see hanji.core.email_url); empty means the built-in outbox.
 EMAIL_URL = os.environ.get("EMAIL_URL", "")

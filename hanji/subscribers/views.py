@@ -1,10 +1,17 @@
-# Replaced by the subscribers issue: double opt-in, confirmation, unsubscribe, account.
+# Placeholders until the subscribers issue lands: double opt-in, unsubscribe, preferences.
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 
 @csrf_exempt
-@require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=501)
+
+
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    return HttpResponse(status=501)
+
+
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponse(status=501)
