@@ -93,6 +93,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hanji.publications.context_processors.publication",
@@ -197,10 +198,19 @@ CSRF_COOKIE_SECURE = SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page is meant to be framed; a view that must be (a studio preview) says so with
+# @xframe_options_sameorigin.
+X_FRAME_OPTIONS = "DENY"
 if SECURE:
     SECURE_HSTS_SECONDS = int(os.environ.get("HANJI_HSTS_SECONDS", "0"))
-    SECURE_SSL_REDIRECT = env_bool("HANJI_SSL_REDIRECT")
+    # Forms already need the proxy's X-Forwarded-Proto (CSRF compares the https origin), so
+    # redirecting plain http costs nothing more; /healthz stays reachable for load balancers.
+    SECURE_SSL_REDIRECT = env_bool("HANJI_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS is the operator's choice (HANJI_HSTS_SECONDS): publications answer on custom domains
+# that belong to their creators, and an HSTS header cannot be taken back once browsers have
+# it, so Hanji does not send one by default and `check --deploy` does not warn about it.
+SILENCED_SYSTEM_CHECKS = ["security.W004"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- i18n -------------------------------------------------------------------------------------
