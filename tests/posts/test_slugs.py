@@ -1,0 +1,31 @@
+import pytest
+
+from hanji.posts.slugs import readable_slug
+
+
+def test_korean_titles_give_readable_slugs():
+    assert readable_slug("주간 실리콘밸리: 첫 번째 이야기") == "주간-실리콘밸리-첫-번째-이야기"
+
+
+@pytest.mark.parametrize("title", ["", "!!!", "🎉🎉", "   "])
+def test_titles_without_letters_give_short_ids_never_empty_slugs(title):
+    slug = readable_slug(title)
+    assert len(slug) == 8 and slug.isalnum()
+
+
+@pytest.mark.django_db
+def test_two_posts_with_one_title_get_distinct_slugs(make_post):
+    first = make_post(title="같은 제목")
+    second = make_post(title="같은 제목")
+    assert first.slug == "같은-제목"
+    assert second.slug == "같은-제목-2"
+
+
+@pytest.mark.django_db
+def test_editing_a_post_keeps_its_slug(make_post, publication):
+    from hanji.posts.actions import save_post
+
+    post = make_post(title="처음 제목")
+    save_post(publication, post=post, title="바뀐 제목", body_markdown="본문")
+    post.refresh_from_db()
+    assert post.slug == "처음-제목"

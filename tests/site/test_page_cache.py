@@ -1,0 +1,47 @@
+import pytest
+
+from hanji.posts.actions import save_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_pages_are_cached_and_invalidated_when_a_post_changes(client, publication, make_post):
+    post = make_post(title="처음 제목")
+    url = f"/posts/{post.slug}/"
+    assert client.get(url)["X-Hanji-Cache"] == "miss"
+    assert client.get(url)["X-Hanji-Cache"] == "hit"
+    save_post(publication, post=post, title="고친 제목", body_markdown="본문")
+    response = client.get(url)
+    assert response["X-Hanji-Cache"] == "miss"
+    assert "고친 제목" in response.content.decode()
+
+
+def test_changing_the_publication_invalidates_its_pages(client, publication, make_post):
+    make_post()
+    client.get("/")
+    publication.name = "새 이름"
+    publication.save()
+    assert "새 이름" in client.get("/").content.decode()
+
+
+def test_one_publication_changing_keeps_the_others_cache(client, publication, other_publication, make_post):
+    make_post(pub=other_publication, title="Other post")
+    host = {"HTTP_HOST": "other.testserver"}
+    client.get("/", **host)
+    make_post(title="내 글")
+    assert client.get("/", **host)["X-Hanji-Cache"] == "hit"
+
+
+def test_signed_in_visitors_and_unknown_queries_bypass_the_cache(client, publication, make_post, owner):
+    make_post()
+    client.get("/")
+    assert client.get("/?utm_source=x").get("X-Hanji-Cache") is None
+    client.force_login(owner)
+    assert client.get("/").get("X-Hanji-Cache") is None
+
+
+def test_cached_pages_never_set_cookies(client, publication, make_post):
+    make_post()
+    first = client.get("/")
+    second = client.get("/")
+    assert not first.cookies and not second.cookies
