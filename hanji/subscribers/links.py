@@ -14,11 +14,15 @@ UNSUBSCRIBE = "unsubscribe"
 PREFERENCES = "preferences"
 
 
-def unsubscribe_token(publication_id: int, subscriber_id: int, newsletter_id: int | None = None) -> str:
+def unsubscribe_token(
+    publication_id: int, subscriber_id: int, newsletter_id: int | None = None
+) -> str:
     return make_token(UNSUBSCRIBE, publication_id, [subscriber_id, newsletter_id])
 
 
-def unsubscribe_url(publication: Publication, subscriber_id: int, newsletter_id: int | None = None) -> str:
+def unsubscribe_url(
+    publication: Publication, subscriber_id: int, newsletter_id: int | None = None
+) -> str:
     token = unsubscribe_token(publication.pk, subscriber_id, newsletter_id)
     return absolute_url(publication, "subscribers:unsubscribe", token=token)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,13 +83,29 @@ class Subscriber(models.Model):
     night_consent_at = models.DateTimeField(
         _("night-time advertising consent"), null=True, blank=True
     )
+    # When the two-yearly advertising-consent notice (Korean law) was last sent.
+    advertising_reminded_at = models.DateTimeField(
+        _("advertising consent reminded"), null=True, blank=True
+    )
+    # Part of every single-use token (confirm, sign-in, email change); bumped when one is
+    # used, so every link issued before stops working.
+    token_version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["publication", "email"], name="subscriber_email_unique")
         ]
-        indexes = [models.Index(fields=["publication", "status"], name="subscriber_status")]
+        indexes = [
+            models.Index(fields=["publication", "status"], name="subscriber_status"),
+            # Segments filter by signup date within a publication and status.
+            models.Index(fields=["publication", "status", "created_at"], name="subscriber_signup"),
+            models.Index(
+                fields=["advertising_consent_at"],
+                name="subscriber_ad_consent",
+                condition=models.Q(advertising_consent_at__isnull=False),
+            ),
+        ]
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
 
@@ -102,8 +119,9 @@ class Subscription(models.Model):
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
     )
+    # No separate index: the unique (newsletter, subscriber) constraint serves it.
     newsletter = models.ForeignKey(
-        Newsletter, on_delete=models.CASCADE, related_name="subscriptions"
+        Newsletter, on_delete=models.CASCADE, related_name="subscriptions", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -142,3 +160,144 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.email} {self.created_at:%Y-%m-%d}"
+
+
+class NewsletterOptOut(models.Model):
+    """A subscriber left one newsletter: an import never puts them back on it; only they can,
+    by choosing it again."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="opt_outs")
+    newsletter = models.ForeignKey(
+        Newsletter, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["newsletter", "subscriber"], name="opt_out_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id} ✕ {self.newsletter_id}"
+
+
+class ErasedAddress(models.Model):
+    """A reader deleted their data. Only a keyed hash of the address stays, so an import cannot
+    bring them back; subscribing again themselves removes it."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "digest"], name="erased_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
+class Segment(models.Model):
+    """A saved filter over a publication's subscribers (see queries.segment_queryset)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=200)
+    # Empty means any status; a send always narrows to active subscribers anyway.
+    statuses = models.JSONField(_("statuses"), default=list, blank=True)
+    newsletter = models.ForeignKey(
+        Newsletter,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="segments",
+        verbose_name=_("newsletter"),
+    )
+    # Subscribers with any of these tags; empty means no tag filter.
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    signed_up_after = models.DateTimeField(_("signed up after"), null=True, blank=True)
+    signed_up_before = models.DateTimeField(_("signed up before"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Import(models.Model):
+    """One CSV import: its options, and progress figures the studio reads while it runs."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="imports")
+    path = models.CharField(_("file"), max_length=1000)
+    filename = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status of imported subscribers"),
+        max_length=12,
+        choices=SubscriberStatus.choices,
+        default=SubscriberStatus.ACTIVE,
+    )
+    newsletter_ids = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    consent = models.TextField(_("consent statement"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=ImportState.choices, default=ImportState.QUEUED)
+    encoding = models.CharField(max_length=40, blank=True)
+    total_bytes = models.BigIntegerField(default=0)
+    processed_bytes = models.BigIntegerField(default=0)
+    total_rows = models.PositiveIntegerField(default=0)  # estimated from line count
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    merged_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    suppressed_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        if self.state == ImportState.DONE:
+            return 100
+        if not self.total_bytes:
+            return 0
+        return min(99, int(100 * self.processed_bytes / self.total_bytes))
+
+
+class ImportRejection(models.Model):
+    """One line of an import file that was not imported, and why."""
+
+    import_run = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="rejections")
+    line = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300)
+    excerpt = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["line", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.reason}"

@@ -1,0 +1,141 @@
+"""Reads over subscribers: segments, recipients of a send, permission-checked getters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db.models import BooleanField, Exists, Func, OuterRef, QuerySet
+
+from hanji.publications.models import Publication
+from hanji.subscribers.models import (
+    Newsletter,
+    Segment,
+    Subscriber,
+    SubscriberStatus,
+    Subscription,
+)
+
+
+class HasAnyTag(Func):
+    """True when the JSON list in `tags` holds any of the given strings.
+
+    PostgreSQL keeps JSONField as jsonb, where `?|` tests array elements; SQLite reads the
+    list with json_each. (Django's has_any_keys means object keys on SQLite, not elements.)
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, tags: Sequence[str]):
+        self.tags = [str(tag) for tag in tags]
+        super().__init__(field)
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite and others
+        column, params = compiler.compile(self.source_expressions[0])
+        marks = ", ".join(["%s"] * len(self.tags))
+        sql = f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value IN ({marks}))"
+        return sql, (*params, *self.tags)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"({column} ?| %s::text[])", (*params, self.tags)
+
+
+def subscribers_of(publication: Publication) -> QuerySet[Subscriber]:
+    return Subscriber.objects.filter(publication=publication)
+
+
+def filter_subscribers(
+    queryset: QuerySet[Subscriber],
+    *,
+    statuses: Sequence[str] = (),
+    newsletter: Newsletter | int | None = None,
+    tags: Sequence[str] = (),
+    signed_up_after: datetime | None = None,
+    signed_up_before: datetime | None = None,
+    source: str = "",
+) -> QuerySet[Subscriber]:
+    """The one place that turns segment criteria into a filter (segments, export, studio)."""
+    if statuses:
+        queryset = queryset.filter(status__in=list(statuses))
+    if newsletter is not None:
+        newsletter_id = newsletter if isinstance(newsletter, int) else newsletter.pk
+        # A semi-join (EXISTS) never multiplies rows and uses the unique
+        # (newsletter, subscriber) index on both databases.
+        queryset = queryset.filter(
+            Exists(
+                Subscription.objects.filter(
+                    newsletter_id=newsletter_id, subscriber_id=OuterRef("pk")
+                )
+            )
+        )
+    tags = [tag for tag in tags if tag]
+    if tags:
+        queryset = queryset.filter(HasAnyTag("tags", tags))
+    if signed_up_after:
+        queryset = queryset.filter(created_at__gte=signed_up_after)
+    if signed_up_before:
+        queryset = queryset.filter(created_at__lt=signed_up_before)
+    if source:
+        queryset = queryset.filter(source=source)
+    return queryset
+
+
+def segment_queryset(segment: Segment) -> QuerySet[Subscriber]:
+    """Every subscriber of the segment's publication that the segment's filter selects."""
+    return filter_subscribers(
+        subscribers_of(segment.publication),
+        statuses=segment.statuses or (),
+        newsletter=segment.newsletter_id,
+        tags=segment.tags or (),
+        signed_up_after=segment.signed_up_after,
+        signed_up_before=segment.signed_up_before,
+        source=segment.source,
+    )
+
+
+def segment_count(segment: Segment) -> int:
+    return segment_queryset(segment).count()
+
+
+def segment_recipients(
+    publication: Publication, newsletter: Newsletter, segment: Segment | None = None
+) -> QuerySet[Subscriber]:
+    """Active subscribers of `newsletter` (in `segment`, when given), ordered by id.
+
+    The sending engine snapshots its deliveries from this, so suppressed addresses and
+    readers who left the newsletter never appear. A segment of another publication selects
+    nobody rather than leaking across publications.
+    """
+    if newsletter.publication_id != publication.pk:
+        return Subscriber.objects.none()
+    queryset = filter_subscribers(
+        subscribers_of(publication), statuses=[SubscriberStatus.ACTIVE], newsletter=newsletter
+    )
+    if segment is not None:
+        if segment.publication_id != publication.pk:
+            return Subscriber.objects.none()
+        queryset = filter_subscribers(
+            queryset,
+            # The segment's own statuses still apply (a segment of "pending" selects no one).
+            statuses=segment.statuses or (),
+            newsletter=segment.newsletter_id,
+            tags=segment.tags or (),
+            signed_up_after=segment.signed_up_after,
+            signed_up_before=segment.signed_up_before,
+            source=segment.source,
+        )
+    return queryset.order_by("id")
+
+
+def newsletters_of(publication: Publication) -> QuerySet[Newsletter]:
+    return Newsletter.objects.filter(publication=publication)
+
+
+def subscriber_newsletter_ids(subscriber: Subscriber) -> set[int]:
+    return set(subscriber.subscriptions.values_list("newsletter_id", flat=True))
+
+
+def get_subscriber_for_publication(publication: Publication, subscriber_id: int) -> Subscriber:
+    """The subscriber `subscriber_id` only if it belongs to `publication` (else DoesNotExist)."""
+    return Subscriber.objects.get(publication=publication, pk=subscriber_id)

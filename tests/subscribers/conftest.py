@@ -1,0 +1,54 @@
+"""Fixtures for the subscribers tests: newsletters, subscribers in every status."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from hanji.subscribers.models import Newsletter, Subscriber, SubscriberStatus, Subscription
+
+
+@pytest.fixture
+def weekly(publication) -> Newsletter:
+    return Newsletter.objects.create(
+        publication=publication, name="주간 레터", slug="weekly", position=0
+    )
+
+
+@pytest.fixture
+def digest(publication) -> Newsletter:
+    return Newsletter.objects.create(
+        publication=publication,
+        name="데일리 다이제스트",
+        slug="daily",
+        position=1,
+        subscribe_by_default=False,
+    )
+
+
+@pytest.fixture
+def make_subscriber(publication):
+    def make(email, status=SubscriberStatus.ACTIVE, newsletters=(), pub=None, **fields):
+        subscriber = Subscriber.objects.create(
+            publication=pub or publication,
+            email=email,
+            status=status,
+            created_at=fields.pop("created_at", timezone.now()),
+            **fields,
+        )
+        for newsletter in newsletters:
+            Subscription.objects.create(subscriber=subscriber, newsletter=newsletter)
+        return subscriber
+
+    return make
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def postgres_only(db):
+    if not is_postgres():
+        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")

@@ -1,0 +1,71 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from hanji.subscribers.models import Segment, Source, SubscriberStatus
+from hanji.subscribers.queries import segment_count, segment_queryset, segment_recipients
+
+pytestmark = pytest.mark.django_db
+
+
+def emails(queryset):
+    return [s.email for s in queryset]
+
+
+def test_recipients_are_the_active_subscribers_of_the_newsletter_in_id_order(
+    publication, weekly, digest, make_subscriber
+):
+    b = make_subscriber("b@example.com", newsletters=[weekly])
+    a = make_subscriber("a@example.com", newsletters=[weekly, digest])
+    make_subscriber("only-digest@example.com", newsletters=[digest])
+    for status in ("pending", "unsubscribed", "bounced", "complained"):
+        make_subscriber(f"{status}@example.com", status=status, newsletters=[weekly])
+    assert emails(segment_recipients(publication, weekly)) == [b.email, a.email]
+    assert emails(segment_recipients(publication, digest)) == [
+        a.email,
+        "only-digest@example.com",
+    ]
+
+
+def test_a_segment_narrows_the_recipients_by_tag_date_and_source(
+    publication, weekly, make_subscriber
+):
+    old = timezone.now() - timedelta(days=400)
+    make_subscriber("vip@example.com", newsletters=[weekly], tags=["vip", "서울"])
+    make_subscriber("old-vip@example.com", newsletters=[weekly], tags=["vip"], created_at=old)
+    make_subscriber("plain@example.com", newsletters=[weekly], tags=["other"])
+    make_subscriber("imported@example.com", newsletters=[weekly], source=Source.IMPORT)
+    segment = Segment.objects.create(
+        publication=publication,
+        name="recent vip",
+        tags=["vip", "없는태그"],
+        signed_up_after=timezone.now() - timedelta(days=30),
+    )
+    assert emails(segment_recipients(publication, weekly, segment)) == ["vip@example.com"]
+    korean = Segment.objects.create(publication=publication, name="서울", tags=["서울"])
+    assert segment_count(korean) == 1
+    imported = Segment.objects.create(publication=publication, name="imp", source="import")
+    assert emails(segment_recipients(publication, weekly, imported)) == ["imported@example.com"]
+
+
+def test_a_segment_counts_any_status_unless_it_names_some(publication, weekly, make_subscriber):
+    make_subscriber("a@example.com", newsletters=[weekly])
+    make_subscriber("p@example.com", status=SubscriberStatus.PENDING, newsletters=[weekly])
+    everyone = Segment.objects.create(publication=publication, name="all")
+    pending = Segment.objects.create(publication=publication, name="p", statuses=["pending"])
+    assert segment_count(everyone) == 2
+    assert emails(segment_queryset(pending)) == ["p@example.com"]
+    assert list(segment_recipients(publication, weekly, pending)) == []
+
+
+def test_nothing_crosses_publications(publication, other_publication, weekly, make_subscriber):
+    from hanji.subscribers.models import Newsletter
+
+    theirs = Newsletter.objects.create(publication=other_publication, name="x", slug="x")
+    make_subscriber("mine@example.com", newsletters=[weekly])
+    make_subscriber("theirs@example.com", newsletters=[theirs], pub=other_publication)
+    their_segment = Segment.objects.create(publication=other_publication, name="s")
+    assert list(segment_recipients(publication, theirs)) == []
+    assert list(segment_recipients(publication, weekly, their_segment)) == []
+    assert segment_count(their_segment) == 1
