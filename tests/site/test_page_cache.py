@@ -5,7 +5,9 @@ from hanji.posts.actions import save_post
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_pages_are_cached_and_invalidated_when_a_post_changes(client, publication, make_post):
+def test_anonymous_pages_are_cached_and_invalidated_when_a_post_changes(
+    client, publication, make_post
+):
     post = make_post(title="처음 제목")
     url = f"/posts/{post.slug}/"
     assert client.get(url)["X-Hanji-Cache"] == "miss"
@@ -24,7 +26,9 @@ def test_changing_the_publication_invalidates_its_pages(client, publication, mak
     assert "새 이름" in client.get("/").content.decode()
 
 
-def test_one_publication_changing_keeps_the_others_cache(client, publication, other_publication, make_post):
+def test_one_publication_changing_keeps_the_others_cache(
+    client, publication, other_publication, make_post
+):
     make_post(pub=other_publication, title="Other post")
     host = {"HTTP_HOST": "other.testserver"}
     client.get("/", **host)
@@ -32,7 +36,9 @@ def test_one_publication_changing_keeps_the_others_cache(client, publication, ot
     assert client.get("/", **host)["X-Hanji-Cache"] == "hit"
 
 
-def test_signed_in_visitors_and_unknown_queries_bypass_the_cache(client, publication, make_post, owner):
+def test_signed_in_visitors_and_unknown_queries_bypass_the_cache(
+    client, publication, make_post, owner
+):
     make_post()
     client.get("/")
     assert client.get("/?utm_source=x").get("X-Hanji-Cache") is None

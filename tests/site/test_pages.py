@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def post(make_post, author):
     post = make_post(
-        title="반도체 이야기", subtitle="부제목입니다", body="첫 문단입니다.\n\n## 소제목\n\n둘째 문단.",
-        category="테크", tags=["AI", "반도체"], authors=[author],
+        title="반도체 이야기",
+        subtitle="부제목입니다",
+        body="첫 문단입니다.\n\n## 소제목\n\n둘째 문단.",
+        category="테크",
+        tags=["AI", "반도체"],
+        authors=[author],
     )
     Post.objects.filter(pk=post.pk).update(
         published_at=datetime(2023, 11, 22, 1, 0, tzinfo=UTC), view_count=7_240, like_count=12
@@ -40,15 +44,27 @@ def test_the_home_page_has_bio_subscribe_box_latest_posts_and_discoverable_feed(
     assert re.search(r'<form role="search"[^>]*>.*?<input[^>]*name="q"', html, re.S)
 
 
-def test_the_post_page_shows_category_title_subtitle_date_views_likes_bio_and_subscribe(client, post):
+def test_the_post_page_shows_category_title_subtitle_date_views_likes_bio_and_subscribe(
+    client, post
+):
     html = page(client, f"/posts/{post.slug}/")
-    for text in ("테크", "반도체 이야기", "부제목입니다", "2023.11.22", "조회 7.2K", "♥ 12", "글 쓰는 사람"):
+    for text in (
+        "테크",
+        "반도체 이야기",
+        "부제목입니다",
+        "2023.11.22",
+        "조회 7.2K",
+        "♥ 12",
+        "글 쓰는 사람",
+    ):
         assert text in html, text
     assert 'type="email"' in html
     assert '<link rel="canonical" href="http://testserver/posts/' in html
     assert 'property="og:title" content="반도체 이야기"' in html
     assert 'name="twitter:card"' in html
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    )
     assert data["@type"] == "Article" and data["headline"] == "반도체 이야기"
     assert data["author"] == [{"@type": "Person", "name": "김한지"}]
 
@@ -84,7 +100,9 @@ def test_category_tag_and_author_pages_list_their_posts(client, post, make_post)
 
 def test_drafts_and_scheduled_posts_are_not_public(client, make_post, publication):
     draft = make_post(title="초안", publish=False)
-    later = publish_post(make_post(title="예약", publish=False), at=datetime(2099, 1, 1, tzinfo=UTC))
+    later = publish_post(
+        make_post(title="예약", publish=False), at=datetime(2099, 1, 1, tzinfo=UTC)
+    )
     assert client.get(f"/posts/{draft.slug}/").status_code == 404
     assert client.get(f"/posts/{later.slug}/").status_code == 404
     home = page(client, "/")

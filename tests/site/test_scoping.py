@@ -1,4 +1,5 @@
 import pytest
+from django.utils.encoding import iri_to_uri
 
 
 @pytest.mark.django_db
@@ -22,3 +23,49 @@ def test_nothing_of_one_publication_appears_on_the_others_host(
     assert client.get(f"/posts/{mine.slug}/", HTTP_HOST="other.testserver").status_code == 404
     assert client.get(f"/p/weekly/posts/{theirs.slug}/").status_code == 404
     assert client.get("/", HTTP_HOST="unknown.example").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_custom_domain_serves_its_publication_and_nothing_else(
+    client, publication, other_publication, make_post
+):
+    from hanji.publications.models import Domain
+
+    Domain.objects.create(publication=other_publication, host="Letter.Example.COM")
+    make_post(title="Theirs", pub=other_publication)
+    mine = make_post(title="Mine")
+    html = client.get("/", HTTP_HOST="letter.example.com").content.decode()
+    assert "Theirs" in html and "Mine" not in html
+    assert client.get(f"/posts/{mine.slug}/", HTTP_HOST="letter.example.com").status_code == 404
+    assert client.get("/p/weekly/", HTTP_HOST="letter.example.com").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_instance_with_several_publications_lists_them_at_the_root(
+    client, publication, other_publication
+):
+    html = client.get("/").content.decode()
+    assert 'href="/p/weekly/"' in html and 'href="/p/other/"' in html
+    assert client.get("/p/weekly/").status_code == 200
+    assert client.get("/p/nope/").status_code == 404
+    assert client.get("/archive/").status_code == 404  # no publication to read
+
+
+@pytest.mark.django_db
+def test_links_under_a_path_prefix_keep_the_prefix(
+    client, publication, other_publication, make_post
+):
+    post = make_post(title="접두사 글")
+    html = client.get("/p/weekly/").content.decode()
+    assert f'href="{iri_to_uri(f"/p/weekly/posts/{post.slug}/")}"' in html
+    assert 'href="/p/weekly/archive/"' in html
+    assert 'href="/p/weekly/rss/"' in html
+    # the prefix does not leak into the next request
+    assert 'href="/p/other/rss/"' in client.get("/p/other/").content.decode()
+
+
+@pytest.mark.django_db
+def test_head_requests_answer_like_get(client, publication, make_post):
+    make_post()
+    assert client.head("/").status_code == 200
+    assert client.head("/nope/").status_code == 404
