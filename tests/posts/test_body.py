@@ -16,35 +16,55 @@ from hanji.posts.body import (
 HOSTILE = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-    "<a href=\"&#106;avascript:alert(1)\">x</a>",
-    "<a href=\"java\tscript:alert(1)\">x</a>",
-    "<img src=\"data:image/svg+xml;base64,PHN2Zz48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+\">",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    '<a href="java\tscript:alert(1)">x</a>',
+    '<img src="data:image/svg+xml;base64,PHN2Zz48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+">',
     "<svg onload=alert(1)><script>alert(1)</script></svg>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "<style>body{background:url(javascript:alert(1))}</style>",
-    "<p style=\"background:url(javascript:alert(1))\">x</p>",
-    "<iframe src=\"https://evil.example/\"></iframe>",
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
-    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
-    "<object data=\"x.swf\"></object><embed src=\"x.swf\">",
-    "<form action=\"https://evil.example\"><input name=a></form>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"https://evil.example/\">",
-    "<div onclick=\"alert(1)\">x</div>",
-    "\"><script>alert(1)</script>",
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<iframe src="https://evil.example/"></iframe>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="x.swf"></object><embed src="x.swf">',
+    '<form action="https://evil.example"><input name=a></form>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="https://evil.example/">',
+    '<div onclick="alert(1)">x</div>',
+    '"><script>alert(1)</script>',
     "<scr<script>ipt>alert(1)</scr</script>ipt>",
     "<!--<script>alert(1)</script>-->",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
-    "<video><source onerror=\"alert(1)\"></video>",
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<video><source onerror="alert(1)"></video>',
     "<details open ontoggle=alert(1)>",
-    "<figure class=\"embed\" data-provider=\"evil\"><iframe src=\"https://evil.example\"></iframe></figure>",
+    '<figure class="embed" data-provider="evil"><iframe src="https://evil.example"></iframe></figure>',
 ]
 
-DANGEROUS = ["<script", "onerror", "onload", "onclick", "ontoggle", "javascript:", "vbscript:",
-             "data:", "<style", "style=", "<svg", "<math", "<object", "<embed", "<form", "<meta",
-             "<base", "srcdoc", "evil.example", "<video", "<details"]
+DANGEROUS = [
+    "<script",
+    "onerror",
+    "onload",
+    "onclick",
+    "ontoggle",
+    "javascript:",
+    "vbscript:",
+    "data:",
+    "<style",
+    "style=",
+    "<svg",
+    "<math",
+    "<object",
+    "<embed",
+    "<form",
+    "<meta",
+    "<base",
+    "srcdoc",
+    "evil.example",
+    "<video",
+    "<details",
+]
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -64,7 +84,7 @@ def test_hostile_html_inside_markdown_is_sanitized(hostile):
 def test_markdown_becomes_the_schema():
     html = markdown_to_html(
         "# 큰 제목\n\n본문 **굵게** _기울임_\n\n"
-        "![고양이 사진](/media/cat.jpg \"창가의 고양이\")\n\n"
+        '![고양이 사진](/media/cat.jpg "창가의 고양이")\n\n'
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ\n\n"
         "{paywall}\n\n유료 부분\n\n{subscribe}\n"
     )
