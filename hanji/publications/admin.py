@@ -20,10 +20,34 @@ class PublicationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     inlines = [DomainInline, TeamInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "bio", "language", "time_zone", "logo", "accent_color"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "description",
+                    "bio",
+                    "language",
+                    "time_zone",
+                    "logo",
+                    "accent_color",
+                ]
+            },
+        ),
         (
             "Business information",
-            {"fields": ["company_name", "representative", "business_number", "mail_order_number", "address", "contact_email", "phone"]},
+            {
+                "fields": [
+                    "company_name",
+                    "representative",
+                    "business_number",
+                    "mail_order_number",
+                    "address",
+                    "contact_email",
+                    "phone",
+                ]
+            },
         ),
         ("Legal pages", {"fields": ["terms", "privacy", "recurring_terms", "faq"]}),
     ]
