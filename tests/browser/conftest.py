@@ -89,4 +89,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     terminalreporter.write_line(
         f"{len(skipped)} browser test(s) did not run: {reason}.", yellow=True, bold=True
     )
-    terminalreporter.write_line("Install Chromium to run them: apt-get install chromium fonts-noto-cjk")
+    terminalreporter.write_line(
+        "Install Chromium to run them: apt-get install chromium fonts-noto-cjk"
+    )

@@ -107,8 +107,9 @@ class Reader:
         self.page.on("request", lambda request: self.requests.append(request.url))
         self.page.on(
             "response",
-            lambda response: response.status >= 400
-            and self.errors.append(f"{response.status} {response.url}"),
+            lambda response: (
+                response.status >= 400 and self.errors.append(f"{response.status} {response.url}")
+            ),
         )
 
     def open(self, path: str):
@@ -142,7 +143,9 @@ def reader(browser, live_server):
 
 
 def _is_dark(css_color: str) -> bool:
-    red, green, blue = (int(part) for part in css_color[css_color.index("(") + 1 : -1].split(",")[:3])
+    red, green, blue = (
+        int(part) for part in css_color[css_color.index("(") + 1 : -1].split(",")[:3]
+    )
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 100
 
 
