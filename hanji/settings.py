@@ -149,6 +149,8 @@ else:
         }
     }
 HANJI_PAGE_CACHE_SECONDS = int(os.environ.get("HANJI_PAGE_CACHE_SECONDS", "600"))
+# HANJI_PAGE_CACHE=0 turns the anonymous page cache off (to measure or debug rendering).
+HANJI_PAGE_CACHE = env_bool("HANJI_PAGE_CACHE", True)
 
 # --- background work ----------------------------------------------------------------------
 TASKS = {

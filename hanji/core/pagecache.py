@@ -14,6 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 
@@ -60,6 +61,8 @@ def _cacheable_response(response: HttpResponse) -> bool:
 
 class AnonymousPageCacheMiddleware:
     def __init__(self, get_response):
+        if not settings.HANJI_PAGE_CACHE:
+            raise MiddlewareNotUsed("HANJI_PAGE_CACHE is off")
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
