@@ -171,6 +171,7 @@ TASKS = {
 # skips nor repeats one.
 HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.posts.actions.publish_due_posts": 30,
+    "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
 }
 
 # --- email ----------------------------------------------------------------------------------

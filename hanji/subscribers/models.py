@@ -10,6 +10,8 @@ from hanji.publications.models import Publication
 class Newsletter(models.Model):
     """One mailing stream of a publication (a weekly letter, a daily digest)."""
 
+    invalidates_pages = True  # the subscribe box on every page lists them
+
     publication = models.ForeignKey(
         Publication, on_delete=models.CASCADE, related_name="newsletters"
     )
@@ -20,6 +22,11 @@ class Newsletter(models.Model):
     sender_email = models.EmailField(_("sender address"), blank=True)
     reply_to = models.EmailField(_("reply-to"), blank=True)
     subscribe_by_default = models.BooleanField(_("new subscribers get it"), default=True)
+    welcome_message = models.TextField(
+        _("welcome message"),
+        blank=True,
+        help_text=_("Sent once a new subscriber confirms; leave empty to send no welcome email."),
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -52,3 +52,17 @@ def is_postgres() -> bool:
 def postgres_only(db):
     if not is_postgres():
         pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server; both mailers point at it for the test."""
+    from tests.subscribers.smtp import smtp_server
+
+    with smtp_server() as (inbox, port):
+        backend = {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+        settings.MAILERS = {"default": backend, "transactional": backend}
+        yield inbox
