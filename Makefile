@@ -10,8 +10,10 @@ PORT ?= 8000
 
 .PHONY: run install test lint format bench messages lock clean
 
+# Migrates, creates the demo publication and an admin account on an empty database (the
+# password is printed once), then serves on $(HOST):$(PORT) with a worker; Ctrl-C stops both.
 run: install
-	$(BIN)/hanji run --host $(HOST) --port $(PORT)
+	@$(BIN)/hanji run --host $(HOST) --port $(PORT) --demo-if-empty
 
 install: $(STAMP)
 

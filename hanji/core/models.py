@@ -28,3 +28,30 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class PeriodicJob(models.Model):
+    """The last run of one of settings.HANJI_PERIODIC_JOBS (see hanji.core.scheduler).
+
+    Workers claim a due job with one conditional UPDATE, so across processes and machines a
+    job runs at most once per period and never twice at the same time; keeping the last run
+    here means a restarted worker neither repeats nor skips it.
+    """
+
+    name = models.CharField(_("job"), max_length=200, unique=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    # While a worker runs the job it holds this lease and renews it; a worker that dies
+    # leaves it to expire, after which another worker may run the job again.
+    running_until = models.DateTimeField(_("running until"), null=True, blank=True)
+    claimed_by = models.CharField(_("worker"), max_length=100, blank=True)
+    runs = models.PositiveBigIntegerField(_("runs"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("periodic job")
+        verbose_name_plural = _("periodic jobs")
+
+    def __str__(self) -> str:
+        return self.name
