@@ -276,6 +276,20 @@ class Stack:
                 continue
         return {"rss_mb": rss / 2**20, "pss_mb": pss / 2**20, "processes": count}
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the web server's processes (not the worker)."""
+        import psutil
+
+        total = 0.0
+        parent = psutil.Process(self.processes[0].pid)
+        for one in [parent, *parent.children(recursive=True)]:
+            try:
+                times = one.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+        return total
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:

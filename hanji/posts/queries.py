@@ -8,14 +8,21 @@ from hanji.publications.models import Publication
 
 
 def listed_posts(publication: Publication) -> QuerySet[Post]:
-    """Published posts of one publication, ready for a list page (no query per row)."""
+    """Published posts of one publication, ready for a list page (no query per row).
+
+    A post card shows the category but neither authors nor tags: prefetching those cost a
+    quarter of an uncached home page (bench/pages.py). Callers that show them (feeds) add
+    `.prefetch_related(*LIST_PREFETCH)`.
+    """
     return (
         Post.objects.published()
         .filter(publication=publication)
         .select_related("category")
-        .prefetch_related("authors", Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
         .defer("body")
     )
+
+
+LIST_PREFETCH = ("authors", Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
 
 
 def get_published_post(publication: Publication, slug: str) -> Post:

@@ -8,7 +8,7 @@ from feedgen.feed import FeedGenerator
 
 from hanji.posts.body import split_at_paywall
 from hanji.posts.models import Post
-from hanji.posts.queries import listed_posts
+from hanji.posts.queries import LIST_PREFETCH, listed_posts
 from hanji.publications.models import Publication
 
 FEED_SIZE = 30
@@ -39,7 +39,7 @@ def build_feed(request: HttpRequest, publication: Publication) -> FeedGenerator:
     fg.language(publication.language)
     if publication.logo:
         fg.logo(request.build_absolute_uri(publication.logo.url))
-    posts = list(listed_posts(publication).defer(None)[:FEED_SIZE])
+    posts = list(listed_posts(publication).prefetch_related(*LIST_PREFETCH).defer(None)[:FEED_SIZE])
     for post in reversed(posts):
         url = request.build_absolute_uri(reverse("site:post", kwargs={"slug": post.slug}))
         entry = fg.add_entry()
