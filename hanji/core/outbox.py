@@ -23,7 +23,7 @@ class OutboxBackend(BaseEmailBackend):
                     to="\n".join(message.recipients()),
                     subject=str(mime.get("Subject", ""))[:998],
                     message_id=str(mime.get("Message-ID", ""))[:255],
-                    raw=mime.as_bytes(linesep="\r\n"),
+                    raw=mime.as_bytes(policy=mime.policy.clone(linesep="\r\n")),
                 )
             )
         OutboxMessage.objects.bulk_create(rows)
