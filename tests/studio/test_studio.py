@@ -1,0 +1,194 @@
+"""The studio: staff only; the dashboard and the outbox show only what the user may see."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.test import override_settings
+
+from hanji.core.models import OutboxMessage
+from hanji.publications.models import Role, TeamMember
+
+pytestmark = pytest.mark.django_db
+
+OUTBOX = override_settings(MAILERS={"default": {"BACKEND": "hanji.core.outbox.OutboxBackend"}})
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    # The studio follows the browser's language; the assertions below read English.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+def staff(user, superuser: bool = False):
+    user.is_staff = True
+    user.is_superuser = superuser
+    user.save()
+    return user
+
+
+def store_email(publication=None, subject="주간 소식", html="<p>안녕하세요 <b>독자님</b></p>"):
+    """An email through the real outbox backend, as Hanji would have sent it."""
+    message = EmailMultiAlternatives(
+        subject, "안녕하세요 독자님", "letters@example.com", ["reader@example.com"]
+    )
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    message.publication_id = getattr(publication, "pk", None)
+    with OUTBOX:
+        mail.mailers["default"].send_messages([message])
+    return OutboxMessage.objects.latest("id")
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/studio/", "/studio/outbox/", "/studio/outbox/1/"])
+def test_anonymous_visitors_are_sent_to_sign_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/studio/login/?next=")
+
+
+def test_a_signed_in_account_that_is_not_staff_gets_403(client, owner):
+    client.force_login(owner)
+    response = client.get("/studio/")
+    assert response.status_code == 403
+    assert "The studio is for staff" in response.content.decode()
+
+
+def test_studio_pages_are_never_cached(client, owner):
+    client.force_login(staff(owner))
+    assert "no-store" in client.get("/studio/")["Cache-Control"]
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+def test_the_dashboard_lists_the_users_publications_with_their_posts(
+    client, owner, publication, other_publication, make_post
+):
+    make_post(title="발행된 글", slug="live")
+    make_post(title="초안", publish=False)
+    make_post(title="남의 글", pub=other_publication)
+    client.force_login(staff(owner))
+    page = client.get("/studio/").content.decode()
+    assert publication.name in page and other_publication.name not in page
+    assert '<a href="/p/weekly/posts/live/">발행된 글</a>' in page
+    assert "초안" in page and "남의 글" not in page
+    assert ">Draft<" in page and ">Published<" in page
+    assert "/p/weekly/" in page
+
+
+def test_a_superuser_sees_every_publication(client, owner, publication, other_publication):
+    client.force_login(staff(owner, superuser=True))
+    page = client.get("/studio/").content.decode()
+    assert publication.name in page and other_publication.name in page
+
+
+def test_the_dashboard_costs_the_same_queries_for_many_posts(
+    client, owner, publication, make_post, django_assert_max_num_queries
+):
+    for i in range(12):
+        make_post(title=f"글 {i}")
+    client.force_login(staff(owner))
+    with django_assert_max_num_queries(10):
+        assert client.get("/studio/").status_code == 200
+
+
+# --- outbox --------------------------------------------------------------------------------
+
+
+def test_the_outbox_lists_the_publications_emails_newest_first(client, owner, publication):
+    store_email(publication, subject="첫 번째")
+    store_email(publication, subject="두 번째")
+    client.force_login(staff(owner))
+    page = client.get("/studio/outbox/").content.decode()
+    assert page.index("두 번째") < page.index("첫 번째")
+    assert "reader@example.com" in page
+
+
+def test_a_message_shows_its_html_in_a_sandboxed_frame_its_text_and_headers(
+    client, owner, publication
+):
+    message = store_email(publication)
+    client.force_login(staff(owner))
+    page = client.get(f"/studio/outbox/{message.pk}/").content.decode()
+    assert 'sandbox="" referrerpolicy="no-referrer"' in page
+    assert f'src="/studio/outbox/{message.pk}/html/"' in page
+    assert "안녕하세요 독자님" in page  # the plain-text part
+    assert "Message-ID" in page and "reader@example.com" in page
+    assert "<b>독자님</b>" not in page  # the HTML part is only inside the frame
+
+    frame = client.get(f"/studio/outbox/{message.pk}/html/")
+    assert frame.status_code == 200
+    assert frame.content.decode().strip() == "<p>안녕하세요 <b>독자님</b></p>"
+    csp = frame["Content-Security-Policy"]
+    assert csp.startswith("sandbox;") and "default-src 'none'" in csp and "script-src" not in csp
+    assert frame["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_a_hostile_html_part_cannot_reach_the_studio_page(client, owner, publication):
+    message = store_email(
+        publication, subject="<script>alert(1)</script>", html="<script>x()</script>"
+    )
+    client.force_login(staff(owner))
+    page = client.get(f"/studio/outbox/{message.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in page and "<script>x()</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    frame = client.get(f"/studio/outbox/{message.pk}/html/")
+    assert frame["Content-Security-Policy"].startswith("sandbox;")
+
+
+def test_a_text_only_message_says_it_has_no_html(client, owner, publication):
+    message = store_email(publication, html=None)
+    client.force_login(staff(owner))
+    page = client.get(f"/studio/outbox/{message.pk}/").content.decode()
+    assert "has no HTML part" in page
+    assert client.get(f"/studio/outbox/{message.pk}/html/").status_code == 404
+
+
+def test_the_raw_message_downloads_as_eml(client, owner, publication):
+    message = store_email(publication)
+    client.force_login(staff(owner))
+    response = client.get(f"/studio/outbox/{message.pk}/raw/")
+    assert response["Content-Type"] == "message/rfc822"
+    assert response.content == bytes(message.raw)
+
+
+def test_nobody_sees_another_publications_emails(client, owner, publication, other_publication):
+    theirs = store_email(other_publication, subject="남의 편지")
+    nobodys = store_email(None, subject="관리자 비밀번호 재설정")
+    client.force_login(staff(owner))
+    assert "남의 편지" not in client.get("/studio/outbox/").content.decode()
+    for message in (theirs, nobodys):
+        for suffix in ("", "html/", "raw/"):
+            assert client.get(f"/studio/outbox/{message.pk}/{suffix}").status_code == 404
+
+
+def test_editors_and_authors_do_not_see_the_outbox(client, editor, publication):
+    """It holds readers' confirmation and sign-in links; only owners and admins see it."""
+    message = store_email(publication)
+    client.force_login(staff(editor))
+    assert "주간 소식" not in client.get("/studio/outbox/").content.decode()
+    assert client.get(f"/studio/outbox/{message.pk}/").status_code == 404
+    TeamMember.objects.filter(user=editor).update(role=Role.ADMIN)
+    assert client.get(f"/studio/outbox/{message.pk}/").status_code == 200
+
+
+def test_a_superuser_sees_every_email(client, owner, publication, other_publication):
+    store_email(other_publication, subject="남의 편지")
+    store_email(None, subject="관리자 비밀번호 재설정")
+    client.force_login(staff(owner, superuser=True))
+    page = client.get("/studio/outbox/").content.decode()
+    assert "남의 편지" in page and "관리자 비밀번호 재설정" in page
+
+
+def test_the_outbox_pages_and_rejects_bad_page_numbers(client, owner, publication):
+    for i in range(51):
+        store_email(publication, subject=f"편지 {i}")
+    client.force_login(staff(owner))
+    assert "편지 0" in client.get("/studio/outbox/?page=2").content.decode()
+    assert client.get("/studio/outbox/?page=3").status_code == 404
+    assert client.get("/studio/outbox/?page=x").status_code == 404
