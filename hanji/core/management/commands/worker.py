@@ -87,7 +87,7 @@ class Command(HanjiCommand):
         if unknown:
             raise CommandError(
                 _("unknown queue %(queue)s; the queues are %(queues)s")
-                % {"queue": ", ".join(sorted(unknown)), "queues": ", ".join(backend.queues)}
+                % {"queue": ", ".join(sorted(unknown)), "queues": ", ".join(sorted(backend.queues))}
             )
         worker_id = options["worker_id"] or new_worker_id()
         self._configure_logging(options["verbosity"])

@@ -1,0 +1,165 @@
+"""`hanji worker` as real processes: no task runs twice, SIGTERM lets the current task finish."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.tasks import TaskResultStatus
+from django.test import override_settings
+
+from tests.cli import jobs
+from tests.cli.conftest import child_env, start_hanji
+
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sending"]}
+}
+HANG_GUARD = 180  # seconds; only stops a hung test, never decides pass or fail
+
+
+def live_database_url() -> str:
+    """The URL of the test database this test runs in, for the worker processes."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def runs_table(transactional_db) -> Iterator[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {jobs.RUNS_TABLE} (number integer NOT NULL, pid integer NOT NULL)"
+        )
+    yield jobs.RUNS_TABLE
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {jobs.RUNS_TABLE}")
+
+
+@pytest.fixture
+def workers():
+    """Starts `hanji worker` processes on the live test database; stops them afterwards."""
+    started: list[subprocess.Popen] = []
+
+    def start(count: int) -> list[subprocess.Popen]:
+        env = child_env(
+            DATABASE_URL=live_database_url(),
+            HANJI_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+        )
+        for i in range(count):
+            started.append(
+                start_hanji(
+                    "worker",
+                    "--no-scheduler",
+                    "--interval",
+                    "0.05",
+                    "--worker-id",
+                    f"test-{i}",
+                    env=env,
+                )  # fmt: skip
+            )
+        return started
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def stop(process: subprocess.Popen) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    return process.returncode, output
+
+
+def wait_until(condition, what: str) -> None:
+    deadline = time.monotonic() + HANG_GUARD
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+def finished_count() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED]
+    ).count()
+
+
+def assert_each_task_ran_exactly_once(count: int, process_count: int, workers) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with override_settings(TASKS=DATABASE_TASKS):
+        for number in range(count):
+            jobs.record_run.enqueue(number)
+        processes = workers(process_count)
+        wait_until(lambda: finished_count() == count, f"{count} tasks to finish")
+    results = list(DBTaskResult.objects.all())
+    assert {r.status for r in results} == {TaskResultStatus.SUCCESSFUL}
+    assert all(len(r.worker_ids) == 1 for r in results), "a task was claimed twice"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number, COUNT(*) FROM {jobs.RUNS_TABLE} GROUP BY number")
+        runs = dict(cursor.fetchall())
+    assert sorted(runs) == list(range(count))
+    assert set(runs.values()) == {1}, {n: c for n, c in runs.items() if c != 1}
+    for process in processes:
+        assert stop(process)[0] == 0
+
+
+@pytest.mark.postgres
+def test_several_workers_on_postgresql_never_run_one_task_twice(runs_table, workers):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    assert_each_task_ran_exactly_once(300, 3, workers)
+
+
+def test_two_workers_on_sqlite_never_run_one_task_twice(runs_table, workers):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite variant; PostgreSQL has its own test")
+    assert_each_task_ran_exactly_once(40, 2, workers)
+
+
+def test_sigterm_lets_the_current_task_finish_then_the_worker_exits(runs_table, workers):
+    from django_tasks_db.models import DBTaskResult
+
+    with override_settings(TASKS=DATABASE_TASKS):
+        result = jobs.sleep_then_record.enqueue(7)
+        (process,) = workers(1)
+        wait_until(
+            lambda: (
+                DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+                or process.poll() is not None
+            ),
+            "the worker to start the task",
+        )
+    code, output = stop(process)
+    assert code == 0, output
+    assert "finishing the current task" in output
+    assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number FROM {jobs.RUNS_TABLE}")
+        assert cursor.fetchall() == [(7,)]
+
+
+def test_the_worker_refuses_a_task_backend_that_needs_no_worker(hanji, db):
+    outcome = hanji("worker")
+    assert outcome.code == 1
+    assert outcome.err_lines == [
+        "error: the task backend is ImmediateBackend, which runs tasks without a worker; "
+        "hanji worker needs django_tasks_db.DatabaseBackend"
+    ]
+
+
+def test_an_unknown_queue_is_refused(hanji, db):
+    with override_settings(TASKS=DATABASE_TASKS):
+        outcome = hanji("worker", "--queues", "default,nope")
+    assert outcome.err_lines == ["error: unknown queue nope; the queues are default, sending"]
