@@ -174,6 +174,7 @@ TASKS = {
 HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.posts.actions.publish_due_posts": 30,
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
+    "hanji.sending.actions.start_due_sends": 15,
 }
 
 # --- email ----------------------------------------------------------------------------------
@@ -185,6 +186,19 @@ SERVER_EMAIL = HANJI_DEFAULT_FROM_EMAIL
 from hanji.core.email_url import mailers_from_env  # noqa: E402
 
 MAILERS = mailers_from_env(EMAIL_URL)
+# Email services call /e/hooks/<service>/tracking/ with bounces and complaints; anymail checks
+# this shared secret (basic auth, "user:password") and the service's own signing key.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": os.environ.get("HANJI_WEBHOOK_SECRET", ""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("HANJI_MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+        "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": os.environ.get(
+            "HANJI_SENDGRID_WEBHOOK_KEY", ""
+        ),
+    }.items()
+    if value
+}
 
 # --- auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,356 @@
+"""The sending loop that runs inside one worker task: claim → check → send → record.
+
+1. Claim a batch of due deliveries (one conditional UPDATE, with a lease).
+2. Right before handing a chunk to the transport, re-read those subscribers: anyone no longer
+   active or subscribed is skipped (an unsubscribe during a send stops their mail); night-time
+   advertising without night consent is held until 08:00 Asia/Seoul.
+3. Fill the placeholders and hand the chunk to the transport's connection threads.
+4. Record outcomes as they come back (sent rows in one UPDATE per flush).
+5. Heartbeat, renew leases, take over lapsed claims of dead workers; stop on pause, cancel,
+   a halting transport error, too many refusals, or SIGTERM (then drain: in-flight messages
+   finish and are recorded, unsent claims are released).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+import time
+from collections import deque
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from hanji.sending import claims, conf, dkim, events
+from hanji.sending.compose import MessageTemplate, date_header, sender_domain
+from hanji.sending.models import Send, SendingSettings, SendState
+from hanji.sending.personalize import Personalizer, message_id
+from hanji.sending.ratelimit import RateLimiter, warmup_limit
+from hanji.sending.recipients import still_receiving
+from hanji.sending.transports import (
+    DOWN,
+    FAILED,
+    HALT,
+    RETRY,
+    SENT,
+    Dispatcher,
+    OutMessage,
+    transport_for,
+)
+
+logger = logging.getLogger(__name__)
+SEOUL = ZoneInfo("Asia/Seoul")
+HEARTBEAT = 2.0
+
+
+def night_until(now: datetime) -> datetime | None:
+    """The end of the night hold (08:00 Seoul) if `now` is between 21:00 and 08:00 there."""
+    local = now.astimezone(SEOUL)
+    if dtime(8) <= local.time() < dtime(21):
+        return None
+    day = local.date() + (timedelta(days=1) if local.time() >= dtime(21) else timedelta())
+    return datetime.combine(day, dtime(8), SEOUL)
+
+
+class SendLoop:
+    def __init__(self, send_id: int):
+        self.send_id = send_id
+        host = socket.gethostname()[:16]
+        self.loop_id = f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.claim_number = 0
+        self.ready: deque[claims.Claimed] = deque()
+        self.in_flight: dict[int, claims.Claimed] = {}
+        self.stopping = ""
+        self.draining = False
+        self.down_until = 0.0
+        self.down_streak = 0
+        self.recent: deque[bool] = deque(maxlen=max(200, conf.get("PAUSE_FAILURE_MIN")))
+        self.last_refusal = ""
+        self.sent = 0
+
+    # --- setup ---------------------------------------------------------------------------
+    def _load(self) -> bool:
+        send = Send.objects.select_related("publication", "newsletter").get(pk=self.send_id)
+        if send.state != SendState.SENDING or not send.compiled:
+            return False
+        self.send = send
+        options, _ = SendingSettings.objects.get_or_create(publication=send.publication)
+        self.options = options
+        self.template = MessageTemplate(send.compiled)
+        self.personalizer = Personalizer(send, options.unsubscribe_mailto)
+        self.domain = sender_domain(send)
+        self.transport = transport_for(options)
+        self.limiter = RateLimiter(
+            self.transport, self.domain, warmup_limit(options.warmup_started_at)
+        )
+        self.night_hold = send.is_advertising and options.night_hold
+        self.lease = conf.get("LEASE_SECONDS")
+        self.batch = conf.get("BATCH_SIZE")
+        return True
+
+    def _signals(self):
+        """Chain our SIGTERM/SIGINT handler before the worker's own (which, while a task
+        runs, only stops it from taking the next task)."""
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+
+        def handler(signum, frame):
+            self.draining = True
+            self.stopping = self.stopping or "signal"
+            old = previous.get(signum)
+            if callable(old):
+                old(signum, frame)
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.getsignal(sig)
+            signal.signal(sig, handler)
+        return previous
+
+    # --- the loop ------------------------------------------------------------------------
+    def run(self) -> str:
+        if not self._load():
+            return "not sending"
+        previous = self._signals()
+        self.dispatcher = Dispatcher(
+            self.transport, self.template, dkim.signer_for(self.options, self.domain)
+        )
+        next_beat = 0.0
+        next_takeover = 0.0
+        try:
+            while True:
+                now = time.monotonic()
+                if now >= next_beat:
+                    self._heartbeat()
+                    next_beat = now + HEARTBEAT
+                if now >= next_takeover and not self.stopping:
+                    self._take_over()
+                    next_takeover = now + max(1.0, min(10.0, self.lease / 4))
+                waiting = self.dispatcher.in_flight > 0
+                self._record(self.dispatcher.results(timeout=0.02 if waiting else 0))
+                if self.stopping:
+                    if self.dispatcher.in_flight == 0:
+                        break
+                    continue
+                if self.down_until > time.monotonic():
+                    self._record(self.dispatcher.results(timeout=0.1))
+                    continue
+                room = self.dispatcher.room
+                if room <= 0:
+                    continue
+                if not self.ready and not self._claim():
+                    if self.dispatcher.in_flight:
+                        continue
+                    if self._nothing_due():
+                        break
+                    continue
+                granted = self.limiter.acquire(min(room, len(self.ready)))
+                if granted == 0:
+                    if self.limiter.wait > conf.get("IDLE_SECONDS"):
+                        self.stopping = "rate limit"
+                    else:
+                        time.sleep(min(self.limiter.wait, 0.25))
+                    continue
+                self._submit([self.ready.popleft() for _ in range(granted)])
+        finally:
+            self._record(self.dispatcher.close())
+            claims.release(self.send_id, self.loop_id)
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+        if self.draining:
+            self._continue_later()
+        logger.info(
+            "send %s loop %s stopped (%s), %s sent",
+            self.send_id,
+            self.loop_id,
+            self.stopping or "done",
+            self.sent,
+        )
+        return self.stopping or "done"
+
+    # --- steps ---------------------------------------------------------------------------
+    def _heartbeat(self) -> None:
+        alive = Send.objects.filter(pk=self.send_id, state=SendState.SENDING).update(
+            heartbeat_at=timezone.now()
+        )
+        if not alive:
+            self.stopping = self.stopping or "state"
+            return
+        claims.renew(self.send_id, self.loop_id, self.lease)
+
+    def _tag(self) -> str:
+        self.claim_number += 1
+        return f"{self.loop_id}:{self.claim_number}"
+
+    def _claim(self) -> bool:
+        rows = claims.claim(self.send_id, self._tag(), self.batch, self.lease)
+        self.ready.extend(rows)
+        return bool(rows)
+
+    def _take_over(self) -> None:
+        rows = claims.claim(self.send_id, self._tag(), self.batch, self.lease, expired=True)
+        if rows:
+            logger.warning(
+                "send %s: took over %s deliveries of a stopped worker", self.send_id, len(rows)
+            )
+            self.ready.extendleft(reversed(rows))
+
+    def _nothing_due(self) -> bool:
+        """Nothing could be claimed: finish the send, wait a little, or leave (True)."""
+        left = claims.left(self.send_id)
+        if left.pending == 0 and left.claimed == 0:
+            if claims.finish(self.send_id):
+                logger.info("send %s finished", self.send_id)
+            self.stopping = "done"
+            return True
+        now = timezone.now()
+        if left.claimed:
+            # Another worker is sending these, or died holding them: wait for it or its lease.
+            time.sleep(0.2)
+            return False
+        wait = (left.next_due - now).total_seconds() if left.next_due else 0
+        if wait <= conf.get("IDLE_SECONDS"):
+            time.sleep(max(0.05, min(wait, 0.5)))
+            return False
+        # Work due later (retries, the night hold, a daily limit): the watcher wakes it up.
+        self.stopping = "later"
+        return True
+
+    def _submit(self, rows: list[claims.Claimed]) -> None:
+        receiving = still_receiving([r.subscriber_id for r in rows], self.send.newsletter_id)
+        now = timezone.now()
+        night = night_until(now) if self.night_hold else None
+        messages, gone, held, unusable = [], [], [], []
+        date = date_header()
+        for row in rows:
+            who = receiving.get(row.subscriber_id)
+            if who is None:
+                gone.append(row)
+                continue
+            if night and not who.night_consent:
+                held.append(row)
+                continue
+            try:
+                values = self.personalizer.values(who.id, who.email, who.name, date)
+            except ValueError:
+                unusable.append(row)
+                continue
+            envelope = self.personalizer.envelope(who.id, who.email)
+            messages.append(
+                OutMessage(
+                    row.id, who.id, envelope.sender, who.email, "paid" if row.paid else "free",
+                    values, message_id(self.send_id, who.id, self.domain),
+                )
+            )  # fmt: skip
+            self.in_flight[row.id] = row
+        if gone or held or unusable:
+            recorder = claims.Recorder(self.send_id)
+            with transaction.atomic():
+                if gone:
+                    recorder.skipped(gone, "no longer subscribed")
+                if unusable:
+                    recorder.skipped(unusable, "address cannot be used in a header")
+                if held:
+                    recorder.hold(held, night, "held for the night (no night-time consent)")
+        self.dispatcher.submit(messages)
+
+    def _record(self, results) -> None:
+        if not results:
+            return
+        recorder = claims.Recorder(self.send_id)
+        now = timezone.now()
+        sent, down, refused = [], [], []
+        halt = ""
+        for message, outcome in results:
+            row = self.in_flight.pop(message.delivery_id)
+            if outcome.status == SENT:
+                sent.append((row, outcome.provider_id))
+            elif outcome.status in (DOWN, HALT):
+                down.append((row, outcome))
+                if outcome.status == HALT:
+                    halt = outcome.detail
+            else:
+                refused.append((row, message, outcome))
+        with transaction.atomic():
+            if sent:
+                recorder.sent(sent, now)
+            for row, _message, outcome in refused:
+                if outcome.status == RETRY:
+                    if recorder.retry(row, outcome.code, outcome.detail, now):
+                        self.recent.append(False)
+                elif outcome.status == FAILED:
+                    recorder.failed(row, outcome.code, outcome.detail)
+                    events.refused(self.send, row.id, row.subscriber_id, outcome)
+                    self.recent.append(True)
+                    self.last_refusal = outcome.detail
+            if down:
+                wait = max((o.retry_after or 0) for _, o in down)
+                recorder.requeue([r for r, _ in down], down[-1][1].detail, now)
+        self.recent.extend([False] * len(sent))
+        self.sent += len(sent)
+        if recorder.lost:
+            logger.warning(
+                "send %s: %s results came after another worker took the rows over",
+                self.send_id,
+                recorder.lost,
+            )
+        if sent and self.down_streak:
+            self.down_streak = 0
+            Send.objects.filter(pk=self.send_id).update(transport_error="", transport_error_at=None)
+        if sent and not self.send.first_sent_at:
+            self.send.first_sent_at = now
+            Send.objects.filter(pk=self.send_id, first_sent_at__isnull=True).update(
+                first_sent_at=now
+            )
+        if down:
+            self._transport_down(down[-1][1].detail, wait)
+        if halt:
+            self._pause(halt)
+        self._check_failures()
+
+    def _transport_down(self, detail: str, retry_after: float) -> None:
+        self.down_streak += 1
+        delay = retry_after or min(30.0, 0.25 * 2 ** min(self.down_streak, 8))
+        self.down_until = time.monotonic() + delay
+        if self.down_streak == 1 or self.down_streak % 20 == 0:
+            Send.objects.filter(pk=self.send_id).update(
+                transport_error=detail[:300], transport_error_at=timezone.now()
+            )
+            logger.warning(
+                "send %s: transport failing (%s); waiting %.1fs", self.send_id, detail, delay
+            )
+
+    def _check_failures(self) -> None:
+        minimum = conf.get("PAUSE_FAILURE_MIN")
+        if len(self.recent) < minimum:
+            return
+        failures = sum(self.recent)
+        if failures / len(self.recent) >= conf.get("PAUSE_FAILURE_RATIO"):
+            self._pause(
+                f"{failures} of the last {len(self.recent)} messages were refused"
+                f" (last: {self.last_refusal})"
+            )
+
+    def _pause(self, reason: str) -> None:
+        from hanji.sending.actions import pause_send
+
+        pause_send(self.send_id, reason=reason)
+        self.stopping = "paused"
+
+    def _continue_later(self) -> None:
+        """After a drain, leave a task so that whichever worker starts next continues."""
+        if (
+            claims.left(self.send_id).pending
+            and Send.objects.filter(pk=self.send_id, state=SendState.SENDING).exists()
+        ):
+            from hanji.sending.tasks import enqueue_loops
+
+            Send.objects.filter(pk=self.send_id).update(heartbeat_at=None)
+            enqueue_loops(self.send_id, count=1)

@@ -1,0 +1,62 @@
+"""Where recipients come from (listmonk's first interface): the snapshot taken when a send is
+prepared, and the check made again right before each message leaves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from hanji.subscribers.models import Subscriber, SubscriberStatus, Subscription
+from hanji.subscribers.queries import segment_recipients
+
+
+def snapshot(send) -> QuerySet[Subscriber]:
+    """Who a send goes to: active subscribers of its newsletter (and segment), ordered by id,
+    less anyone who already received this post by an earlier send."""
+    from hanji.sending.models import Delivery, DeliveryState
+
+    recipients = segment_recipients(send.publication, send.newsletter, send.segment)
+    already = Delivery.objects.filter(
+        subscriber=OuterRef("pk"), send__post_id=send.post_id, state=DeliveryState.SENT
+    )
+    return recipients.exclude(Exists(already)).order_by("id")
+
+
+def paid_subscribers(publication) -> QuerySet[Subscriber] | None:
+    """Subscribers who may read paid-only parts (members), or None while no tiers exist.
+
+    The memberships app will answer this; until it does every recipient gets the free part,
+    which can only ever withhold content, never leak it.
+    """
+    try:
+        from hanji.memberships.queries import paying_subscribers  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return paying_subscribers(publication)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    id: int
+    email: str
+    name: str
+    night_consent: bool
+
+
+def still_receiving(subscriber_ids: Iterable[int], newsletter_id: int) -> dict[int, Recipient]:
+    """Of these subscribers, those who may be mailed this newsletter right now: status active
+    and still subscribed. One query per batch, made right before the batch leaves, so an
+    unsubscribe committed during a send stops mail to that address."""
+    subscribed = Subscription.objects.filter(
+        newsletter_id=newsletter_id, subscriber_id=OuterRef("pk")
+    )
+    rows = (
+        Subscriber.objects.filter(pk__in=list(subscriber_ids), status=SubscriberStatus.ACTIVE)
+        .filter(Exists(subscribed))
+        .values_list("id", "email", "name", "night_consent_at")
+    )
+    return {
+        row[0]: Recipient(row[0], row[1], row[2], row[3] is not None) for row in rows.iterator()
+    }

@@ -1,0 +1,169 @@
+"""How a message leaves (listmonk's second interface).
+
+A transport opens connections; each connection delivers a list of messages and answers one
+Outcome per message. The Dispatcher runs one thread per connection (sending is waiting on the
+network), fed from a bounded queue so that memory stays flat whatever the list size.
+
+Outcome statuses:
+    SENT     accepted by the server or service
+    RETRY    refused for now for this recipient (4xx): retried later with backoff
+    FAILED   refused for good for this recipient (5xx): not retried; `suppress` says whether
+             the address itself is bad
+    DOWN     the transport could not take the message (connection lost, refused, 421, 429):
+             retried without counting an attempt; `retry_after` when the server said so
+    HALT     the transport will not take any message (login refused, sender refused): the
+             send pauses with the reason
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.db import connections
+
+SENT, RETRY, FAILED, DOWN, HALT = "sent", "retry", "failed", "down", "halt"
+
+
+class Outcome(NamedTuple):
+    status: str
+    code: int = 0
+    detail: str = ""
+    retry_after: float | None = None
+    suppress: bool = False
+    provider_id: str = ""
+
+
+@dataclass(slots=True)
+class OutMessage:
+    delivery_id: int
+    subscriber_id: int
+    envelope_from: str
+    recipient: str
+    variant: str
+    values: dict
+    message_id: str
+
+
+class Connection:
+    """One reused connection; used by one thread only."""
+
+    def deliver(self, messages: list[OutMessage]) -> list[Outcome]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class Transport:
+    """A way out, with its limits. `key` names it for the shared rate limits."""
+
+    key = "transport"
+    name = "transport"
+    connections = 1  # 0: deliver in the calling thread (transports that write the database)
+    chunk = 8  # messages handed to a connection at a time
+    per_second: float | None = None
+    per_hour: int | None = None
+    per_day: int | None = None
+
+    def open(self, template, signer=None) -> Connection:
+        raise NotImplementedError
+
+
+class Dispatcher:
+    """Feeds messages to the transport's connections and collects their outcomes."""
+
+    def __init__(self, transport: Transport, template, signer=None, connections_count=None):
+        self.transport = transport
+        self.template = template
+        self.signer = signer
+        self.count = transport.connections if connections_count is None else connections_count
+        self.capacity = max(1, self.count) * transport.chunk * 2
+        self.inbox: queue.Queue = queue.Queue()
+        self.outbox: queue.Queue = queue.Queue()
+        self.in_flight = 0
+        self.threads: list[threading.Thread] = []
+        self._inline: Connection | None = None
+        for number in range(self.count):
+            thread = threading.Thread(target=self._work, name=f"hanji-send-{number}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def _work(self) -> None:
+        conn = None
+        try:
+            while True:
+                chunk = self.inbox.get()
+                if chunk is None:
+                    return
+                try:
+                    if conn is None:
+                        conn = self.transport.open(self.template, self.signer)
+                    outcomes = conn.deliver(chunk)
+                except Exception as error:  # never lose a chunk: report it as not taken
+                    outcomes = [Outcome(DOWN, 0, f"{type(error).__name__}: {error}")] * len(chunk)
+                    if conn is not None:
+                        conn.close()
+                    conn = None
+                self.outbox.put(list(zip(chunk, outcomes, strict=True)))
+        finally:
+            if conn is not None:
+                conn.close()
+            connections.close_all()
+
+    @property
+    def room(self) -> int:
+        return self.capacity - self.in_flight
+
+    def submit(self, messages: list[OutMessage]) -> None:
+        if not messages:
+            return
+        if self.count == 0:
+            if self._inline is None:
+                self._inline = self.transport.open(self.template, self.signer)
+            self.outbox.put(list(zip(messages, self._inline.deliver(messages), strict=True)))
+            self.in_flight += len(messages)
+            return
+        size = self.transport.chunk
+        for start in range(0, len(messages), size):
+            self.inbox.put(messages[start : start + size])
+        self.in_flight += len(messages)
+
+    def results(self, timeout: float = 0.0) -> list[tuple[OutMessage, Outcome]]:
+        """Outcomes ready now; waits up to `timeout` for the first one when none is."""
+        done: list[tuple[OutMessage, Outcome]] = []
+        try:
+            done.extend(
+                self.outbox.get(timeout=timeout) if timeout > 0 else self.outbox.get_nowait()
+            )
+            while True:
+                done.extend(self.outbox.get_nowait())
+        except queue.Empty:
+            pass
+        self.in_flight -= len(done)
+        return done
+
+    def close(self) -> list[tuple[OutMessage, Outcome]]:
+        """Let in-flight messages finish; return their outcomes."""
+        done = []
+        while self.in_flight > 0:
+            done.extend(self.results(timeout=1.0))
+        for _ in self.threads:
+            self.inbox.put(None)
+        for thread in self.threads:
+            thread.join(timeout=60)
+        if self._inline is not None:
+            self._inline.close()
+        return done
+
+
+def transport_for(options=None) -> Transport:
+    """The transport of a publication (its own transport URL) or of the instance (EMAIL_URL)."""
+    from django.conf import settings
+
+    from hanji.sending.transports.factory import from_url
+
+    url = (getattr(options, "transport_url", "") or "") or settings.EMAIL_URL
+    return from_url(url, getattr(options, "publication_id", None))
