@@ -66,12 +66,15 @@ INSTALLED_APPS = [
     "hanji.sending",
     "hanji.site",
     "hanji.studio",
+    "hanji.engagement",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hanji.publications.middleware.PublicationMiddleware",
+    # Answers view beacons of readers without a session before the page cache and sessions.
+    "hanji.engagement.beacon.BeaconMiddleware",
     "hanji.core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hanji.core.middleware.PublicationLanguageMiddleware",
@@ -173,6 +176,8 @@ TASKS = {
 # skips nor repeats one.
 HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.posts.actions.publish_due_posts": 30,
+    "hanji.engagement.counting.fold_views": 15,
+    "hanji.engagement.actions.enqueue_comment_digests": 3600,
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
     "hanji.sending.actions.start_due_sends": 15,
 }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("studio/", include("hanji.studio.urls")),
     path("", include("hanji.subscribers.urls")),
     path("", include("hanji.sending.urls")),
+    path("", include("hanji.engagement.urls")),
     path("", include("hanji.site.urls")),
 ]
 if settings.HANJI_SERVE_MEDIA:

@@ -1,0 +1,107 @@
+"""The view beacon: one small POST per page view, answered with the post's live counts.
+
+The post page comes from the anonymous cache, so what is per visitor (counting the view, the
+visitor's own like) cannot be in it; the page's script posts here once per view. For a reader
+who is not signed in and a public post, BeaconMiddleware answers before sessions, CSRF and
+the language middleware run: no database query, no cache write, one line appended to the
+spool. Everything else (signed-in readers, posts for subscribers) takes the ordinary view.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from hanji.core.ratelimit import client_ip
+from hanji.engagement import counting, queries
+from hanji.site.templatetags.hanji import compact_number, views_label
+from hanji.subscribers.models import Subscriber
+
+BEACON_PATH = re.compile(r"^/engagement/(\d{1,18})/beacon/$")
+# Set when a browser likes something, so beacons of browsers that never liked anything (most
+# of them) need no query to say "not liked".
+LIKED_HINT = "hanji_lk"
+
+
+def same_origin(request: HttpRequest) -> bool:
+    """Browsers say where a request comes from; a beacon from another site is refused."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin.split("://", 1)[-1] == request.get_host()
+    return True
+
+
+def _refuse(status: int) -> HttpResponse:
+    response = JsonResponse({"ok": False}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def answer(request: HttpRequest, post_id: int, reader: Subscriber | None) -> HttpResponse:
+    gate = queries.post_gate(post_id)
+    if gate is None or gate.publication_id != getattr(request, "publication_id", None):
+        return _refuse(404)
+    if not queries.may_read(gate.visibility, reader):
+        return _refuse(404)
+    if not same_origin(request):
+        return _refuse(403)
+    # Email clients load images, never run scripts; a beacon fetched as an image is not a view.
+    if request.headers.get("Sec-Fetch-Dest", "empty") not in ("empty", ""):
+        return _refuse(403)
+    visitor, new_visitor = counting.visitor_id(request)
+    options = queries.engagement_settings(gate.publication_id)
+    counted = False
+    if (
+        options.count_views
+        and not counting.is_bot(request.META.get("HTTP_USER_AGENT", ""))
+        and not counting.is_prefetch(request)
+    ):
+        counting.record_view(post_id, visitor, counting.client_tag(client_ip(request)))
+        counted = True
+    liked = False
+    if reader is not None or request.COOKIES.get(LIKED_HINT):
+        liked = queries.liked_by(post_id, reader, visitor if reader is None else "")
+    with translation.override(gate.language):
+        data = {
+            "ok": True,
+            "counted": counted,
+            "views": gate.view_count,
+            "views_label": views_label(gate.view_count),
+            "likes": gate.like_count,
+            "likes_label": compact_number(gate.like_count),
+            "liked": liked,
+            "like_label": _("Liked") if liked else _("Like"),
+        }
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    if new_visitor:
+        counting.set_visitor_cookie(response, visitor)
+    return response
+
+
+class BeaconMiddleware:
+    """Answers beacons of readers who are not signed in before the rest of the stack.
+
+    Sits right after PublicationMiddleware (which has set request.publication_id from its
+    in-process cache). A beacon that needs to know the reader (a session cookie is present,
+    or the post is not public) goes on to the ordinary view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.path_info.endswith("/beacon/"):
+            match = BEACON_PATH.match(request.path_info)
+            if match and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+                gate = queries.post_gate(int(match[1]))
+                if gate is None or gate.visibility == "public":
+                    return answer(request, int(match[1]), None)
+        return self.get_response(request)

@@ -1,0 +1,263 @@
+"""Reads and permission-checked getters of engagement (every view goes through these)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hanji.engagement.models import (
+    Comment,
+    CommentBan,
+    CommentStatus,
+    EngagementSettings,
+    PostLike,
+    PostOptions,
+    Recommendation,
+    WhoMayComment,
+)
+from hanji.engagement.readers import is_confirmed, is_paid_member
+from hanji.posts.models import Post, Visibility
+from hanji.publications.models import Publication
+from hanji.subscribers.models import Subscriber
+
+# Settings and post facts are read on every beacon; a process keeps them a few seconds.
+# Saving settings clears this process's copy at once (see apps.py); others catch up in TTL.
+TTL = 3.0
+_settings_cache: dict[int, tuple[float, EngagementSettings]] = {}
+_gate_cache: dict[int, tuple[float, PostGate | None]] = {}
+
+
+def clear_caches() -> None:
+    _settings_cache.clear()
+    _gate_cache.clear()
+
+
+def forget_post(post_id: int) -> None:
+    _gate_cache.pop(post_id, None)
+
+
+def engagement_settings(publication_id: int) -> EngagementSettings:
+    """The publication's settings; the defaults (unsaved) when it never changed them."""
+    now = time.monotonic()
+    hit = _settings_cache.get(publication_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    found = EngagementSettings.objects.filter(publication_id=publication_id).first()
+    found = found or EngagementSettings(publication_id=publication_id)
+    if len(_settings_cache) > 10_000:
+        _settings_cache.clear()
+    _settings_cache[publication_id] = (now + TTL, found)
+    return found
+
+
+@dataclass(frozen=True)
+class PostGate:
+    """What a beacon needs to know about a published post, without loading it."""
+
+    post_id: int
+    publication_id: int
+    visibility: str
+    language: str
+    view_count: int
+    like_count: int
+
+
+def post_gate(post_id: int) -> PostGate | None:
+    """A published post's facts (None for drafts and unknown ids), kept TTL seconds."""
+    now = time.monotonic()
+    hit = _gate_cache.get(post_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    row = (
+        Post.objects.published()
+        .filter(pk=post_id)
+        .values_list(
+            "publication_id", "visibility", "publication__language", "view_count", "like_count"
+        )
+        .first()
+    )
+    gate = PostGate(post_id, *row) if row else None
+    if len(_gate_cache) > 50_000:
+        _gate_cache.clear()
+    _gate_cache[post_id] = (now + TTL, gate)
+    return gate
+
+
+def may_read(visibility: str, reader: Subscriber | None) -> bool:
+    """Whether the reader may read the whole post (not only what is above the paywall)."""
+    if visibility == Visibility.PUBLIC:
+        return True
+    if visibility == Visibility.SUBSCRIBERS:
+        return is_confirmed(reader)
+    return is_paid_member(reader)
+
+
+def get_post_for_reader(
+    publication_id: int | None, post_id: int, reader: Subscriber | None
+) -> Post:
+    """A published post of this publication that the reader may read in full; else 404.
+
+    Engagement (views, likes, comments) exists only where the reader can see the post:
+    another publication's post, a draft, or a paid post for a reader who has not paid are
+    all "not found".
+    """
+    post = (
+        Post.objects.published()
+        .filter(pk=post_id, publication_id=publication_id)
+        .select_related("publication")
+        .first()
+    )
+    if post is None or not may_read(post.visibility, reader):
+        raise Http404
+    return post
+
+
+def comments_closed(post: Post) -> bool:
+    return PostOptions.objects.filter(post=post, comments_closed=True).exists()
+
+
+def is_banned(publication_id: int, subscriber: Subscriber) -> bool:
+    return CommentBan.objects.filter(publication_id=publication_id, subscriber=subscriber).exists()
+
+
+def why_not_comment(post: Post, reader: Subscriber | None) -> str | None:
+    """None when the reader may comment on the post; else the reason, for the reader."""
+    who = engagement_settings(post.publication_id).who_may_comment
+    if who == WhoMayComment.NOBODY:
+        return _("Comments are turned off.")
+    if comments_closed(post):
+        return _("Comments are closed on this post.")
+    if reader is None:
+        return _("Sign in with your email to comment.")
+    if not may_read(post.visibility, reader):
+        return _("Only readers who can read this post may comment.")
+    if who == WhoMayComment.MEMBERS and not is_paid_member(reader):
+        return _("Only paid members may comment.")
+    if not is_confirmed(reader):
+        return _("Confirm your subscription to comment.")
+    if is_banned(post.publication_id, reader):
+        return _("You can no longer comment here.")
+    return None
+
+
+def liked_by(post_id: int, reader: Subscriber | None, visitor: str) -> bool:
+    if reader is not None:
+        return PostLike.objects.filter(post_id=post_id, subscriber=reader).exists()
+    if visitor:
+        return PostLike.objects.filter(post_id=post_id, visitor=visitor).exists()
+    return False
+
+
+@dataclass
+class Thread:
+    comments: list[Comment] = field(default_factory=list)  # top level, pinned first
+    count: int = 0
+
+
+def thread(post: Post, reader: Subscriber | None = None) -> Thread:
+    """The comments shown under a post, with their replies (three queries whatever the size).
+
+    Everyone sees published comments; a deleted comment that has replies stays as a
+    placeholder so the replies keep their context. The reader also sees their own comments
+    waiting for review.
+    """
+    visible = [CommentStatus.PUBLISHED]
+    own_filter = {"subscriber": reader} if reader is not None else None
+    replies = Comment.objects.filter(status__in=visible).select_related("subscriber")
+    if own_filter:
+        replies = replies | Comment.objects.filter(status=CommentStatus.REVIEW, **own_filter)
+    top = (
+        Comment.objects.filter(post=post, parent__isnull=True)
+        .exclude(status=CommentStatus.HIDDEN)
+        .select_related("subscriber")
+        .prefetch_related(Prefetch("replies", queryset=replies.order_by("created_at", "id")))
+        .order_by("-pinned", "created_at", "id")
+    )
+    shown: list[Comment] = []
+    count = 0
+    for comment in top:
+        kept = list(comment.replies.all())
+        comment.shown_replies = kept
+        if comment.status == CommentStatus.PUBLISHED:
+            shown.append(comment)
+        elif comment.status == CommentStatus.DELETED and kept:
+            shown.append(comment)
+        elif (
+            comment.status == CommentStatus.REVIEW and reader and comment.subscriber_id == reader.pk
+        ):
+            shown.append(comment)
+        else:
+            continue
+        count += (comment.status == CommentStatus.PUBLISHED) + sum(
+            1 for r in kept if r.status == CommentStatus.PUBLISHED
+        )
+    return Thread(shown, count)
+
+
+def comment_counts(post_ids: list[int]) -> dict[int, int]:
+    """Published comments per post, in one query (for lists of posts)."""
+    rows = (
+        Comment.objects.filter(post_id__in=post_ids, status=CommentStatus.PUBLISHED)
+        .values("post_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {post_id: 0 for post_id in post_ids}
+    counts.update({row["post_id"]: row["n"] for row in rows})
+    return counts
+
+
+def may_change_own(comment: Comment, reader: Subscriber | None) -> bool:
+    """The author may edit or delete their comment within the publication's window."""
+    if reader is None or comment.subscriber_id != reader.pk:
+        return False
+    if comment.status not in (CommentStatus.PUBLISHED, CommentStatus.REVIEW):
+        return False
+    window = engagement_settings(comment.publication_id).edit_window_minutes
+    return timezone.now() - comment.created_at <= timedelta(minutes=window)
+
+
+def get_own_comment(
+    publication_id: int | None, comment_id: int, reader: Subscriber | None
+) -> Comment:
+    """The reader's own comment in this publication; 404 for anyone else's."""
+    if reader is None:
+        raise Http404
+    comment = (
+        Comment.objects.filter(pk=comment_id, publication_id=publication_id, subscriber=reader)
+        .select_related("post", "publication")
+        .first()
+    )
+    if comment is None:
+        raise Http404
+    return comment
+
+
+def review_queue(publication: Publication):
+    return (
+        Comment.objects.filter(publication=publication, status=CommentStatus.REVIEW)
+        .select_related("post", "subscriber")
+        .order_by("created_at", "id")
+    )
+
+
+def recent_comments(publication: Publication, limit: int = 50):
+    return (
+        Comment.objects.filter(publication=publication)
+        .exclude(status=CommentStatus.DELETED)
+        .select_related("post", "subscriber")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def recommendations_of(publication: Publication) -> list[Recommendation]:
+    return list(
+        Recommendation.objects.filter(publication=publication)
+        .select_related("recommended")
+        .prefetch_related("recommended__domains")
+    )
