@@ -25,6 +25,14 @@ class EmailParts:
     def header(self, name: str) -> str:
         return next((value for key, value in self.headers if key.lower() == name.lower()), "")
 
+    @property
+    def from_header(self) -> str:
+        return self.header("From")
+
+    @property
+    def to_header(self) -> str:
+        return self.header("To")
+
 
 def _content(part) -> str | None:
     if part is None:

@@ -8,7 +8,7 @@ from functools import wraps
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -54,7 +54,12 @@ def _public_path(publication_slug: str, post_slug: str) -> str:
 @require_safe
 @studio_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    recent = Post.objects.defer("body").select_related("category").order_by("-created_at", "-id")
+    # Drafts (no date yet) first, then the newest publish time.
+    recent = (
+        Post.objects.defer("body")
+        .select_related("category")
+        .order_by(F("published_at").desc(nulls_first=True), "-created_at", "-id")
+    )
     publications = list(
         publications_for_user(request.user)
         .annotate(post_count=Count("posts", distinct=True))

@@ -31,7 +31,7 @@ def staff(user, superuser: bool = False):
 def store_email(publication=None, subject="주간 소식", html="<p>안녕하세요 <b>독자님</b></p>"):
     """An email through the real outbox backend, as Hanji would have sent it."""
     message = EmailMultiAlternatives(
-        subject, "안녕하세요 독자님", "letters@example.com", ["reader@example.com"]
+        subject, "안녕하세요 독자님", "주간 소식 <letters@example.com>", ["reader@example.com"]
     )
     if html is not None:
         message.attach_alternative(html, "text/html")
@@ -78,6 +78,7 @@ def test_the_dashboard_lists_the_users_publications_with_their_posts(
     assert '<a href="/p/weekly/posts/live/">발행된 글</a>' in page
     assert "초안" in page and "남의 글" not in page
     assert ">Draft<" in page and ">Published<" in page
+    assert page.index("초안") < page.index("발행된 글")  # drafts first, then newest
     assert "/p/weekly/" in page
 
 
@@ -119,6 +120,7 @@ def test_a_message_shows_its_html_in_a_sandboxed_frame_its_text_and_headers(
     assert f'src="/studio/outbox/{message.pk}/html/"' in page
     assert "안녕하세요 독자님" in page  # the plain-text part
     assert "Message-ID" in page and "reader@example.com" in page
+    assert "From 주간 소식 &lt;letters@example.com&gt;" in page  # decoded, not =?utf-8?…
     assert "<b>독자님</b>" not in page  # the HTML part is only inside the frame
 
     frame = client.get(f"/studio/outbox/{message.pk}/html/")

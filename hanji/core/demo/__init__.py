@@ -129,8 +129,8 @@ def create_demo() -> Publication:
         category.description = description
         category.position = position
         category.save()
-    for seed, (item, at) in enumerate(
-        zip(POSTS, _mondays(len(POSTS), timezone.now()), strict=True)
-    ):
+    # Oldest first, so ids follow the order in which the letters went out.
+    dated = list(enumerate(zip(POSTS, _mondays(len(POSTS), timezone.now()), strict=True)))
+    for seed, (item, at) in reversed(dated):
         _create_post(publication, author, item, seed, at)
     return publication

@@ -74,6 +74,9 @@ class Command(HanjiCommand):
         self.say(_("Database ready: %(db)s") % {"db": database_label()})
         credentials = self._first_run(demo_if_empty)
         connections.close_all()
+        if not os.environ.get("HANJI_BASE_URL"):
+            # Links in emails and feeds point at the address this run serves.
+            os.environ["HANJI_BASE_URL"] = self._base_url(host, port)
 
         children = {
             "web": self._start("web", "--host", host, "--port", str(port)),
@@ -132,9 +135,7 @@ class Command(HanjiCommand):
     def _welcome(self, host: str, port: int, credentials: tuple[str, str] | None) -> None:
         from hanji.core.accounts import has_admin
 
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        shown = f"[{shown}]" if ":" in shown else shown
-        base = f"http://{shown}:{port}"
+        base = self._base_url(host, port)
         command = hanji_command()
         lines = [
             _("Hanji is running."),
@@ -164,6 +165,12 @@ class Command(HanjiCommand):
         lines.append(_("  Stop with Ctrl-C."))
         rule = "─" * 64
         self.say("\n".join([rule, *lines, rule]), self.style.SUCCESS)
+
+    @staticmethod
+    def _base_url(host: str, port: int) -> str:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        shown = f"[{shown}]" if ":" in shown else shown
+        return f"http://{shown}:{port}"
 
     # --- children ----------------------------------------------------------------------------
 
