@@ -92,9 +92,12 @@ def _fold(line: str, nonce: str) -> list[str]:
             i += 1
             if ch in " >" and i < n and not token.match(line, i):
                 last_break = i
-        if cost > LINE_LIMIT and last_break > start:
-            out.append(line[start:last_break].rstrip(" "))
-            start = last_break
+        if cost > LINE_LIMIT:
+            # No space or tag end to break at (a 1,000-character word): break where we are;
+            # browsers drop a line break inside a URL, and in text it shows as a space.
+            cut = last_break if last_break > start else i
+            out.append(line[start:cut].rstrip(" "))
+            start = cut
             cost = sum(
                 FIELDS[t.group(1)] - len(t.group(0)) for t in token.finditer(line, start, i)
             ) + len(line[start:i].encode())

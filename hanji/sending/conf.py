@@ -29,6 +29,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 8,
     "RETRY_BASE_SECONDS": 60.0,
     "RETRY_MAX_SECONDS": 3600.0,
+    # No loop heartbeat for this long: the send has no live worker; enqueued loops get
+    # REENQUEUE seconds to start before more are enqueued; the watcher looks every WATCH.
+    "STALE_SECONDS": 10.0,
+    "REENQUEUE_SECONDS": 30.0,
+    "WATCH_SECONDS": 30.0,
     # How long a loop waits in place for work due soon before it leaves it to a wake-up task.
     "IDLE_SECONDS": 20.0,
     # Auto-pause: this share of permanent failures among at least MIN recent results.

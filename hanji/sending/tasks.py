@@ -22,8 +22,6 @@ from hanji.sending.models import Delivery, DeliveryState, Send, SendState
 
 logger = logging.getLogger(__name__)
 QUEUE = "sending"
-STALE = timedelta(seconds=10)  # no heartbeat for this long: no loop is alive
-REENQUEUE_GRACE = timedelta(seconds=30)  # enqueued loops get this long to start
 
 
 def _defer_supported() -> bool:
@@ -81,7 +79,7 @@ def watch_later(send_id: int, seconds: float | None = None) -> None:
     """(Re)start the watcher chain; a newer chain supersedes an older one."""
     if not _defer_supported():
         return
-    seconds = seconds if seconds is not None else max(5.0, conf.get("LEASE_SECONDS") / 2)
+    seconds = seconds if seconds is not None else conf.get("WATCH_SECONDS")
     at = timezone.now() + timedelta(seconds=seconds)
     Send.objects.filter(pk=send_id).update(wake_at=at)
     _enqueue(watch_send, send_id, at.isoformat(), run_after=at)
@@ -108,10 +106,12 @@ def ensure_loops(send_id: int, force: bool = False) -> bool:
     """Enqueue loops for a sending send unless a live loop heartbeats (one conditional
     UPDATE decides, so racing callers enqueue once)."""
     now = timezone.now()
+    stale = timedelta(seconds=conf.get("STALE_SECONDS"))
+    grace = timedelta(seconds=conf.get("REENQUEUE_SECONDS"))
     rows = Send.objects.filter(pk=send_id, state=SendState.SENDING)
     if not force:
-        rows = rows.filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - STALE)).filter(
-            Q(loops_enqueued_at__isnull=True) | Q(loops_enqueued_at__lt=now - REENQUEUE_GRACE)
+        rows = rows.filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - stale)).filter(
+            Q(loops_enqueued_at__isnull=True) | Q(loops_enqueued_at__lt=now - grace)
         )
     if not rows.update(loops_enqueued_at=now):
         return False
