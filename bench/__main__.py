@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import platform
 import subprocess
@@ -57,8 +58,6 @@ def machine() -> str:
         memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB"
     except ImportError:
         memory = ""
-    import os
-
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
 
 
@@ -76,7 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     commit = git_commit()
     print(f"Hanji benchmarks: {started:%Y-%m-%d %H:%M} UTC, commit {commit}")
     print(f"machine: {machine()}")
-    report: dict = {"date": started.isoformat(timespec="seconds"), "commit": commit, "results": {}}
+    # The machine may be shared: a high load average means noisy figures.
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    report: dict = {
+        "date": started.isoformat(timespec="seconds"),
+        "commit": commit,
+        "machine": machine(),
+        "load_average": os.getloadavg(),
+        "results": {},
+    }
     failed = []
     for name in chosen:
         print(f"\n===== bench/{name}.py =====", flush=True)

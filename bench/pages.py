@@ -493,7 +493,12 @@ def main() -> dict:
                     if mode == "cached":
                         figures["idle_after_warmup"] = settle_memory(stack, 1)
                     for page, path in pages.items():
-                        figures[f"{page} {mode}"] = load(stack.url + path)
+                        cpu = stack.cpu_seconds()
+                        row = load(stack.url + path)
+                        # Server CPU per request: what a page costs, whatever else the machine
+                        # (and the load generator) is doing meanwhile.
+                        row["cpu_ms"] = (stack.cpu_seconds() - cpu) * 1000 / max(row["requests"], 1)
+                        figures[f"{page} {mode}"] = row
                     figures[f"after load ({mode})"] = settle_memory(stack, 1)
             results["configurations"][name] = figures
     finally:
@@ -512,7 +517,10 @@ def print_report(results: dict) -> None:
         print(
             f"\n[{name}]  pages: post {figures['page_kb']['post']} KB, home {figures['page_kb']['home']} KB"
         )
-        print(f"  {'page':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}  budget")
+        print(
+            f"  {'page':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+            f"{'CPU ms/req':>12}  budget"
+        )
         for key in ("post cached", "home cached", "post uncached", "home uncached"):
             row = figures[key]
             if key.endswith(" cached"):
@@ -524,7 +532,7 @@ def print_report(results: dict) -> None:
             verdict = "met" if ok and not row["errors"] else "MISSED"
             print(
                 f"  {key:<18}{row['rps']:>9.0f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
-                f"{row['errors']:>8}  {verdict} ({goal})"
+                f"{row['errors']:>8}{row['cpu_ms']:>12.2f}  {verdict} ({goal})"
             )
         for key in (
             "idle_after_start",

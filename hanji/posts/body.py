@@ -20,12 +20,12 @@ divider and `{subscribe}` the subscribe button.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
 import nh3
 from django.utils.translation import gettext
-from markdown_it import MarkdownIt
 
 TAGS = {
     "p",
@@ -143,7 +143,17 @@ def sanitize(body_html: str) -> str:
 
 # --- Markdown --------------------------------------------------------------------------------
 
-_md = MarkdownIt("commonmark", {"html": True, "breaks": False}).enable(["table", "strikethrough"])
+
+@functools.cache
+def _markdown():
+    # Imported on first use: pages that only show stored HTML never need markdown-it, and
+    # every web process and worker then stays about 4 MB smaller (bench/pages.py).
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True, "breaks": False}).enable(
+        ["table", "strikethrough"]
+    )
+
 
 _YOUTUBE = re.compile(
     r"^https?://(?:www\.|m\.)?(?:youtube\.com/watch\?v=|youtu\.be/|youtube\.com/shorts/)"
@@ -197,7 +207,7 @@ def markdown_to_html(source: str, *, subscribe_label: str | None = None) -> str:
     """Markdown in, schema HTML out (sanitized)."""
     if subscribe_label is None:
         subscribe_label = gettext("Subscribe")
-    rendered = _md.render(source)
+    rendered = _markdown().render(source)
     rendered = rendered.replace("<p>{paywall}</p>", PAYWALL)
     rendered = rendered.replace(
         "<p>{subscribe}</p>",

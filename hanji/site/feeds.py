@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from feedgen.feed import FeedGenerator
 
 from hanji.posts.body import split_at_paywall
 from hanji.posts.models import Post
 from hanji.posts.queries import LIST_PREFETCH, listed_posts
 from hanji.publications.models import Publication
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 FEED_SIZE = 30
 
@@ -29,6 +33,9 @@ def _content(request: HttpRequest, post: Post) -> str:
 
 
 def build_feed(request: HttpRequest, publication: Publication) -> FeedGenerator:
+    # feedgen pulls in lxml (~9 MB per process): imported when a feed is first asked for.
+    from feedgen.feed import FeedGenerator
+
     home = request.build_absolute_uri(reverse("site:home"))
     fg = FeedGenerator()
     fg.id(home)
