@@ -115,8 +115,9 @@ def main(argv: list[str] | None = None) -> None:
             from django.utils.translation import gettext as _
 
             sys.stderr.write(
-                _("hanji: there is no command %(command)s (see hanji --help)\n")
+                _("hanji: there is no command %(command)s (see hanji --help)")
                 % {"command": repr(command)}
+                + "\n"
             )
         sys.exit(2)
     execute_from_command_line(["hanji", *argv])

@@ -51,7 +51,7 @@ class Running:
 
     def wait_until_ready(self) -> None:
         deadline = time.monotonic() + HANG_GUARD
-        while "Stop with Ctrl-C." not in self.output or self.get("/healthz")[0] != 200:
+        while "Hanji is running." not in self.output or self.get("/healthz")[0] != 200:
             if self.process.poll() is not None:
                 pytest.fail(f"hanji run exited early:\n{self.output}")
             if time.monotonic() > deadline:

@@ -38,8 +38,9 @@ class HanjiParser(CommandParser):
             raise CommandError(message)
         # One line instead of argparse's usage block; --help has the rest.
         sys.stderr.write(
-            _("%(prog)s: %(message)s (see %(prog)s --help)\n")
+            _("%(prog)s: %(message)s (see %(prog)s --help)")
             % {"prog": self.prog, "message": message}
+            + "\n"
         )
         sys.exit(2)
 

@@ -105,13 +105,16 @@ class Command(HanjiCommand):
         self.say(_("Stopping the web server and the worker …"))
         self._stop(children.values(), forced)
         if failed:
-            raise CommandError(
-                _("the %(name)s stopped unexpectedly (exit code %(code)s), so Hanji stopped")
-                % {
-                    "name": _("web server") if failed[0] == "web" else _("worker"),
-                    "code": failed[1],
-                }
-            )
+            name, code = failed
+            if name == "web":
+                message = _(
+                    "the web server stopped unexpectedly (exit code %(code)s), so Hanji stopped"
+                )
+            else:
+                message = _(
+                    "the worker stopped unexpectedly (exit code %(code)s), so Hanji stopped"
+                )
+            raise CommandError(message % {"code": code})
         self.say(_("Stopped."))
 
     # --- first run ---------------------------------------------------------------------------

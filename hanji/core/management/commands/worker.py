@@ -109,14 +109,11 @@ class Command(HanjiCommand):
                 target=scheduler.loop, args=(stop,), name="hanji-scheduler", daemon=True
             )
             scheduler_thread.start()
-        self.say(
-            _("Worker %(id)s: tasks from %(queues)s%(jobs)s. Stop with Ctrl-C.")
-            % {
-                "id": worker_id,
-                "queues": ", ".join(queue_names),
-                "jobs": "" if no_scheduler else _(", periodic jobs on"),
-            }
-        )
+        if no_scheduler:
+            started = _("Worker %(id)s: tasks from %(queues)s. Stop with Ctrl-C.")
+        else:
+            started = _("Worker %(id)s: tasks from %(queues)s and periodic jobs. Stop with Ctrl-C.")
+        self.say(started % {"id": worker_id, "queues": ", ".join(queue_names)})
         worker.configure_signals()
         try:
             worker.run()
