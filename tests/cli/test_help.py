@@ -74,3 +74,27 @@ def test_the_version_is_printed(hanji):
     from hanji import __version__
 
     assert hanji("--version").out.strip() == f"hanji {__version__}"
+
+
+def test_a_database_that_is_down_is_one_line_not_a_traceback(tmp_path):
+    from tests.cli.conftest import child_env, free_port, start_hanji
+
+    env = child_env(
+        HANJI_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{free_port()}/nothing-listens-here",
+    )
+    for command in ("migrate", "demo"):
+        process = start_hanji(command, env=env)
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 1
+        lines = output.strip().splitlines()
+        assert len(lines) == 1, output
+        assert lines[0].startswith("error: the database refused: ")
+        assert "Traceback" not in output
+
+
+@pytest.mark.django_db
+def test_migrate_is_safe_to_run_again(hanji):
+    outcome = hanji("migrate", "--no-input")
+    assert outcome.code == 0, outcome.err
+    assert "No migrations to apply." in outcome.out
