@@ -17,6 +17,7 @@ import secrets
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -48,13 +49,15 @@ BOT_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def is_bot(user_agent: str) -> bool:
-    """Every browser says "Mozilla/"; what doesn't, or names a bot, is not a reader."""
+    """Every browser says "Mozilla/"; what doesn't, or names a bot, is not a reader.
+    (Kept per agent string: a few hundred distinct agents make most of the traffic.)"""
     return not user_agent.startswith("Mozilla/") or bool(BOT_RE.search(user_agent))
 
 
 def is_prefetch(request: HttpRequest) -> bool:
-    purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
+    purpose = request.META.get("HTTP_SEC_PURPOSE", "") or request.META.get("HTTP_PURPOSE", "")
     return "prefetch" in purpose or "prerender" in purpose
 
 
@@ -77,6 +80,7 @@ def set_visitor_cookie(response, visitor: str) -> None:
     )
 
 
+@lru_cache(maxsize=4096)
 def client_tag(ip: str) -> str:
     """A short keyed hash of the client address: enough to cap it, useless to anyone else."""
     key = settings.SECRET_KEY.encode()[:64]

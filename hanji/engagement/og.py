@@ -142,15 +142,18 @@ def _path(post_id: int, version: str) -> Path:
 
 def image_for(post_id: int, version: str) -> bytes | None:
     """The PNG for this post and version (drawn on first use); None for a stale version."""
-    path = _path(post_id, version)
-    if path.is_file():
-        return path.read_bytes()
     post = Post.objects.select_related("publication").filter(pk=post_id).first()
     if post is None or version_of(post) != version:
         return None
+    path = _path(post_id, version)
+    if path.is_file():
+        return path.read_bytes()
     data = draw(post.title, post.subtitle, post.publication.name, post.publication.accent_color)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)  # whole file or none, whoever draws it at the same time
+    for old in path.parent.glob(f"{post_id}-*.png"):
+        if old != path:
+            old.unlink(missing_ok=True)
     return data

@@ -66,6 +66,22 @@ class PostGate:
     language: str
     view_count: int
     like_count: int
+    # The beacon's answer, formatted once per load in the publication's language.
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def _labels(language: str, views: int, likes: int) -> dict[str, str]:
+    from django.utils import translation
+
+    from hanji.site.templatetags.hanji import compact_number, views_label
+
+    with translation.override(language):
+        return {
+            "views_label": views_label(views),
+            "likes_label": compact_number(likes),
+            "liked": _("Liked"),
+            "like": _("Like"),
+        }
 
 
 def post_gate(post_id: int) -> PostGate | None:
@@ -82,7 +98,7 @@ def post_gate(post_id: int) -> PostGate | None:
         )
         .first()
     )
-    gate = PostGate(post_id, *row) if row else None
+    gate = PostGate(post_id, *row, labels=_labels(row[2], row[3], row[4])) if row else None
     if len(_gate_cache) > 50_000:
         _gate_cache.clear()
     _gate_cache[post_id] = (now + TTL, gate)
