@@ -135,3 +135,30 @@ def test_hanji_run_says_so_in_one_line_when_the_port_is_taken(tmp_path):
         f"error: cannot listen on 127.0.0.1:{port} (Address already in use); "
         "choose another with --port"
     ]
+
+
+def test_when_one_child_dies_hanji_run_stops_the_other_and_says_which(tmp_path):
+    env = child_env(
+        HANJI_DATA_DIR=str(tmp_path),
+        # A backend that needs no worker: `hanji worker` refuses it and exits at once.
+        HANJI_TASKS_BACKEND="django.tasks.backends.immediate.ImmediateBackend",
+    )
+    for name in ("DATABASE_URL", "REDIS_URL", "PYTEST_VERSION"):
+        env.pop(name, None)
+    process = start_hanji("run", "--port", str(free_port()), env=env)
+    children: list[psutil.Process] = []
+    deadline = time.monotonic() + HANG_GUARD
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            children = psutil.Process(process.pid).children() or children
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    output, _ = process.communicate(timeout=HANG_GUARD)
+    assert process.returncode == 1, output
+    assert output.strip().splitlines()[-1] == (
+        "error: the worker stopped unexpectedly (exit code 1), so Hanji stopped"
+    )
+    assert "error: the task backend is ImmediateBackend" in output
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import threading
-import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hanji.core.management.base import HanjiCommand, ensure_port_free, port_number
-
-STOP_TIMEOUT = 30.0  # seconds the children get to finish what they are doing
 
 
 def hanji_command() -> str:
@@ -73,49 +66,44 @@ class Command(HanjiCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.say(_("Database ready: %(db)s") % {"db": database_label()})
         credentials = self._first_run(demo_if_empty)
-        connections.close_all()
         if not os.environ.get("HANJI_BASE_URL"):
             # Links in emails and feeds point at the address this run serves.
             os.environ["HANJI_BASE_URL"] = self._base_url(host, port)
-
-        children = {
-            "web": self._start("web", "--host", host, "--port", str(port)),
-            "worker": self._start("worker"),
-        }
-        stop = threading.Event()
-        forced = threading.Event()
-
-        def on_signal(signum, frame) -> None:
-            if stop.is_set():
-                forced.set()  # a second Ctrl-C: do not wait for the children
-            stop.set()
-
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
-
-        if self._wait_until_listening(host, port, children["web"], stop):
-            self._welcome(host, port, credentials)
-        failed = None
-        while not stop.is_set():
-            for name, child in children.items():
-                if child.poll() is not None:
-                    failed = failed or (name, child.returncode)
-                    stop.set()
-            stop.wait(0.2)
-        self.say(_("Stopping the web server and the worker …"))
-        self._stop(children.values(), forced)
-        if failed:
-            name, code = failed
-            if name == "web":
-                message = _(
+        messages = {
+            "welcome": self._welcome(host, port, credentials),
+            "stopping": _("Stopping the web server and the worker …"),
+            "stopped": _("Stopped."),
+            "web_died": _("error: %(message)s")
+            % {
+                "message": _(
                     "the web server stopped unexpectedly (exit code %(code)s), so Hanji stopped"
                 )
-            else:
-                message = _(
+            },
+            "worker_died": _("error: %(message)s")
+            % {
+                "message": _(
                     "the worker stopped unexpectedly (exit code %(code)s), so Hanji stopped"
                 )
-            raise CommandError(message % {"code": code})
-        self.say(_("Stopped."))
+            },
+        }
+        self._become_supervisor(host, port, messages)
+
+    def _become_supervisor(self, host: str, port: int, messages: dict[str, str]) -> None:
+        """Replace this process (same pid) with hanji.core.supervisor, which needs no Django."""
+        connections.close_all()
+        read, write = os.pipe()
+        with os.fdopen(write, "w", encoding="utf-8") as pipe:
+            json.dump(messages, pipe)  # far below a pipe's buffer, so this never blocks
+        os.set_inheritable(read, True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(
+            sys.executable,
+            [
+                sys.executable, "-m", "hanji.core.supervisor", "--messages-fd", str(read),
+                "--host", host, "--port", str(port),
+            ],
+        )  # fmt: skip
 
     # --- first run ---------------------------------------------------------------------------
 
@@ -135,7 +123,7 @@ class Command(HanjiCommand):
         accounts.create_admin(accounts.FIRST_ADMIN_EMAIL, password, publication)
         return accounts.FIRST_ADMIN_EMAIL, password
 
-    def _welcome(self, host: str, port: int, credentials: tuple[str, str] | None) -> None:
+    def _welcome(self, host: str, port: int, credentials: tuple[str, str] | None) -> str:
         from hanji.core.accounts import has_admin
 
         base = self._base_url(host, port)
@@ -167,42 +155,10 @@ class Command(HanjiCommand):
             lines.append(_("  Email: no EMAIL_URL, so messages wait in the studio's outbox."))
         lines.append(_("  Stop with Ctrl-C."))
         rule = "─" * 64
-        self.say("\n".join([rule, *lines, rule]), self.style.SUCCESS)
+        return self.style.SUCCESS("\n".join([rule, *lines, rule]))
 
     @staticmethod
     def _base_url(host: str, port: int) -> str:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         shown = f"[{shown}]" if ":" in shown else shown
         return f"http://{shown}:{port}"
-
-    # --- children ----------------------------------------------------------------------------
-
-    def _start(self, *args: str) -> subprocess.Popen:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        # Own process group: a Ctrl-C in the terminal reaches only this process, which then
-        # asks each child exactly once to stop (a second signal would force the worker).
-        return subprocess.Popen([sys.executable, "-m", "hanji", *args], env=env, process_group=0)
-
-    def _wait_until_listening(self, host, port, web: subprocess.Popen, stop) -> bool:
-        address = "127.0.0.1" if host == "0.0.0.0" else ("::1" if host == "::" else host)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not stop.is_set() and web.poll() is None:
-            try:
-                with socket.create_connection((address, port), timeout=0.5):
-                    return True
-            except OSError:
-                stop.wait(0.1)
-        return False
-
-    def _stop(self, children, forced: threading.Event) -> None:
-        children = list(children)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for child in children:
-            while child.poll() is None and time.monotonic() < deadline and not forced.is_set():
-                time.sleep(0.05)
-            if child.poll() is None:
-                child.kill()
-                child.wait()
