@@ -107,7 +107,10 @@ def _split(record: Record) -> tuple[str, str]:
 
 def _last_counted(records: list[Record]) -> dict[tuple[int, str], float]:
     """When each (post, visitor) of the batch last counted, within the repeat window."""
-    since = timezone.now() - timedelta(seconds=REPEAT_WINDOW + 3600)
+    # From the oldest record's point of view: after a worker outage a batch may hold hours
+    # of views, each judged against what counted in the 30 minutes before it.
+    oldest = min(record.at for record in records)
+    since = datetime.fromtimestamp(oldest - REPEAT_WINDOW, tz=UTC)
     pairs: dict[int, set[str]] = {}
     for record in records:
         pairs.setdefault(record.post_id, set()).add(_split(record)[0])

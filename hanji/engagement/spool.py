@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,6 +49,11 @@ def decode(lines: Iterator[bytes]) -> list[Record]:
         except (ValueError, UnicodeDecodeError):
             continue
     return records
+
+
+def new_batch_id() -> str:
+    """Unique, and sorted by when the batch was taken, so batches fold in order of time."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
 
 
 class FileSpool:
@@ -85,7 +91,7 @@ class FileSpool:
     def take(self) -> None:
         """Turn the pending records into a batch (nothing happens when there are none)."""
         try:
-            os.rename(self.pending, self.directory / f"batch-{uuid.uuid4().hex}.log")
+            os.rename(self.pending, self.directory / f"batch-{new_batch_id()}.log")
         except FileNotFoundError:
             pass
 
@@ -156,7 +162,7 @@ class RedisSpool:
         self.client.rpush(self.pending, line)
 
     def take(self) -> None:
-        batch_id = uuid.uuid4().hex
+        batch_id = new_batch_id()
         self._take(keys=[self.pending, self._batch_key(batch_id), self.index], args=[batch_id])
 
     def batches(self) -> list[str]:

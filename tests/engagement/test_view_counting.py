@@ -198,3 +198,19 @@ def test_the_post_page_shows_counts_compactly_and_the_beacon_brings_fresh_ones(p
     queries.forget_post(counting_post)
     state = beacon(Client(), post).json()
     assert state["views"] == 72400 and state["views_label"] == "조회 72K"
+
+
+def test_a_backlog_after_a_worker_outage_is_judged_in_order_of_time(post):
+    now = time.time()
+    spool = get_spool()
+    # Two batches were taken before the worker died; more views arrived while it was down.
+    for minutes_ago in (120, 110):
+        record_view(post.pk, "visitor-bbbbbbbbbbbb", "c1", at=now - minutes_ago * 60)
+    spool.take()
+    for minutes_ago in (100, 60, 45):
+        record_view(post.pk, "visitor-bbbbbbbbbbbb", "c1", at=now - minutes_ago * 60)
+    spool.take()
+    record_view(post.pk, "visitor-bbbbbbbbbbbb", "c1", at=now)
+    # 120 counts; 110 and 100 repeat it; 60 counts; 45 repeats it; now counts.
+    assert fold_views() == 3
+    assert views_of(post) == 3
