@@ -216,16 +216,17 @@ def hanji(*args: str) -> list[str]:
 
 
 class Stack:
-    """`hanji web` + `hanji worker`, started together and stopped together."""
+    """`hanji web` + `hanji worker`, started together and stopped together (or `hanji run`)."""
 
-    def __init__(self, env: dict[str, str], port: int, workers: int | None = WEB_WORKERS):
-        self.env, self.port, self.workers = env, port, workers
+    def __init__(
+        self, env: dict[str, str], port: int, workers: int | None = WEB_WORKERS, run=False
+    ):
+        self.env, self.port, self.workers, self.run = env, port, workers, run
         self.url = f"http://127.0.0.1:{port}"
         self.processes: list[subprocess.Popen] = []
         self.how = ""
 
-    def start(self) -> None:
-        log = open(DATA_DIR / "server.log", "ab")  # noqa: SIM115 (closed with the processes)
+    def _web_and_worker(self) -> list[list[str]]:
         if has_command("web"):
             web = hanji("web", "--host", "127.0.0.1", "--port", str(self.port))
             self.how = "hanji web"
@@ -242,7 +243,16 @@ class Stack:
             self.how = f"granian --workers {self.workers or 1} (no hanji web yet)"
         worker = hanji("worker") if has_command("worker") else hanji("db_worker")
         self.how += " + " + ("hanji worker" if has_command("worker") else "db_worker")
-        for command in (web, worker):
+        return [web, worker]
+
+    def start(self) -> None:
+        log = open(DATA_DIR / "server.log", "ab")  # noqa: SIM115 (closed with the processes)
+        if self.run:
+            commands = [hanji("run", "--host", "127.0.0.1", "--port", str(self.port))]
+            self.how = "hanji run"
+        else:
+            commands = self._web_and_worker()
+        for command in commands:
             self.processes.append(
                 subprocess.Popen(
                     command,
@@ -311,8 +321,8 @@ class Stack:
 
 
 @contextmanager
-def running(env: dict[str, str], workers: int | None = WEB_WORKERS):
-    stack = Stack(env, free_port(), workers)
+def running(env: dict[str, str], workers: int | None = WEB_WORKERS, run: bool = False):
+    stack = Stack(env, free_port(), workers, run)
     stack.start()
     try:
         yield stack
@@ -508,8 +518,8 @@ def main() -> dict:
                         figures[f"{page} {mode}"] = row
                     figures[f"after load ({mode})"] = settle_memory(stack, 1)
             results["configurations"][name] = figures
-        # What `hanji run` starts on a laptop: `hanji web` with its default processes.
-        with running(base_env(**configurations[-1][1]), workers=None) as stack:
+        # What a newcomer starts (`make run`): `hanji run`, or web + worker with defaults.
+        with running(base_env(), workers=None, run=has_command("run")) as stack:
             idle = settle_memory(stack)
             idle["server"] = stack.how
             results["default_idle"] = idle
