@@ -35,8 +35,9 @@ format: install
 	$(BIN)/ruff format hanji tests bench
 	$(BIN)/ruff check --fix hanji tests bench
 
+# make bench runs every benchmark; make bench BENCH="pages send" runs some.
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 # Regenerate and compile the Korean and English catalogs after changing strings.
 messages: install
