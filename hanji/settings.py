@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "hanji.site",
     "hanji.studio",
     "hanji.engagement",
+    # Only for its static files (the ProseMirror editor the studio loads).
+    "django_prose_editor",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,12 @@ else:
 HANJI_PAGE_CACHE_SECONDS = int(os.environ.get("HANJI_PAGE_CACHE_SECONDS", "600"))
 # HANJI_PAGE_CACHE=0 turns the anonymous page cache off (to measure or debug rendering).
 HANJI_PAGE_CACHE = env_bool("HANJI_PAGE_CACHE", True)
+
+# --- studio -----------------------------------------------------------------------------------
+# Visitors may create an account and a publication ("start your own newsletter").
+HANJI_ALLOW_SIGNUPS = env_bool("HANJI_ALLOW_SIGNUPS", False)
+# Link previews may fetch private and loopback addresses (an intranet install); off by default.
+HANJI_FETCH_ALLOW_PRIVATE = env_bool("HANJI_FETCH_ALLOW_PRIVATE", False)
 
 # --- background work ----------------------------------------------------------------------
 TASKS = {

@@ -64,7 +64,7 @@ TAGS = {
 }
 ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height", "loading"},
+    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
     "iframe": {"src", "title", "allowfullscreen", "loading"},
     "ol": {"start"},
     "th": {"colspan", "rowspan"},
@@ -108,6 +108,9 @@ EMBED_SOURCES = [
     re.compile(r"^https://www\.youtube-nocookie\.com/embed/[A-Za-z0-9_-]{6,20}$"),
     re.compile(r"^https://player\.vimeo\.com/video/\d{1,12}$"),
 ]
+# Responsive widths of an uploaded picture (hanji.posts.images): "URL 480w, URL 960w".
+_SRCSET = re.compile(r"^(?:(?:https?://|/)[^\s,]+ \d{1,5}w)(?:, (?:https?://|/)[^\s,]+ \d{1,5}w)*$")
+_SIZES = re.compile(r"^[a-z0-9 (),:.%-]{1,200}$")
 _EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*></iframe>")
 PAYWALL = '<hr data-hanji="paywall">'
 
@@ -115,6 +118,10 @@ PAYWALL = '<hr data-hanji="paywall">'
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if tag == "iframe" and attribute == "src":
         return value if any(p.match(value) for p in EMBED_SOURCES) else None
+    if tag == "img" and attribute == "srcset":
+        return value if _SRCSET.match(value) else None
+    if tag == "img" and attribute == "sizes":
+        return value if _SIZES.match(value) else None
     if attribute in {"width", "height"}:
         return value if value.isdigit() and len(value) <= 5 else None
     if tag == "ol" and attribute == "start":

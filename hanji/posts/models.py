@@ -135,3 +135,33 @@ class Post(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility == Visibility.PUBLIC
+
+
+class RevisionKind(models.TextChoices):
+    AUTOSAVE = "autosave", _("Autosaved")
+    SAVE = "save", _("Saved")
+    PUBLISH = "publish", _("Published")
+    RESTORE = "restore", _("Restored")
+
+
+class PostRevision(models.Model):
+    """A saved state of a post's title and body (see hanji.posts.revisions)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(_("title"), max_length=300)
+    subtitle = models.CharField(_("subtitle"), max_length=500, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    kind = models.CharField(max_length=10, choices=RevisionKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["post", "-created_at"], name="post_revision_time")]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self) -> str:
+        return f"{self.post_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -51,11 +51,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, path):
     assert response["Location"].startswith("/studio/login/?next=")
 
 
-def test_a_signed_in_account_that_is_not_staff_gets_403(client, owner):
-    client.force_login(owner)
+def test_a_signed_in_account_on_no_team_gets_403(client, stranger):
+    client.force_login(stranger)
     response = client.get("/studio/")
     assert response.status_code == 403
-    assert "The studio is for staff" in response.content.decode()
+    assert "The studio is for the teams of publications" in response.content.decode()
+
+
+def test_a_team_member_uses_the_studio_without_being_staff(client, owner, publication):
+    client.force_login(owner)
+    assert client.get("/studio/").status_code == 200
+    assert client.get(f"/studio/p/{publication.slug}/").status_code == 200
 
 
 def test_studio_pages_are_never_cached(client, owner):
@@ -76,6 +82,7 @@ def test_the_dashboard_lists_the_users_publications_with_their_posts(
     page = client.get("/studio/").content.decode()
     assert publication.name in page and other_publication.name not in page
     assert '<a href="/p/weekly/posts/live/">발행된 글</a>' in page
+    assert 'href="/studio/p/weekly/posts/' in page  # edit in the studio
     assert "초안" in page and "남의 글" not in page
     assert ">Draft<" in page and ">Published<" in page
     assert page.index("초안") < page.index("발행된 글")  # drafts first, then newest

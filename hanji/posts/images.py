@@ -1,0 +1,157 @@
+"""Pictures in posts: checked, re-encoded and resized on the server into a few widths.
+
+What arrives is never stored as it came: Pillow decodes it (so a non-image with a .jpg name,
+a truncated file or an SVG with a script is refused), the size in pixels is checked before
+any pixel is decoded (a small file can unpack to gigabytes: a decompression bomb), EXIF
+rotation is applied and every other piece of metadata dropped (GPS positions), and each width
+is written as a fresh JPEG (PNG when the picture has transparency). Email clients read JPEG
+and PNG everywhere; WebP not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # about 8,600 × 5,800: more than any camera's picture
+WIDTHS = (480, 960, 1600)
+EMAIL_WIDTH = 960  # `src` (what email and feeds use): sharp at 600 px on a 2x screen
+FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "MPO"}
+
+
+class ImageRefused(ValueError):
+    """The upload is not a picture Hanji accepts; the message says why and what to do."""
+
+
+@dataclass
+class StoredImage:
+    src: str
+    srcset: str
+    width: int
+    height: int
+
+    def as_dict(self) -> dict:
+        return {"src": self.src, "srcset": self.srcset, "width": self.width, "height": self.height}
+
+
+def _looks_like_svg(head: bytes) -> bool:
+    text = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in text[:512]
+
+
+def check_size(size: int | None) -> None:
+    if size is not None and size > MAX_BYTES:
+        raise ImageRefused(
+            _("The file is %(size)d MB; pictures may be at most 20 MB. Make it smaller first.")
+            % {"size": size // (1024 * 1024)}
+        )
+
+
+def open_image(data: bytes):
+    """A decoded Pillow image, or ImageRefused with a clear reason."""
+    from PIL import Image, UnidentifiedImageError
+
+    check_size(len(data))
+    if _looks_like_svg(data):
+        raise ImageRefused(
+            _(
+                "SVG files can carry scripts, so Hanji does not accept them. "
+                "Export the picture as PNG or JPEG."
+            )
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+            if image.format not in FORMATS:
+                raise ImageRefused(_("Use a JPEG, PNG, GIF or WebP picture."))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageRefused(
+                    _(
+                        "The picture is %(width)d × %(height)d pixels, too large to process. "
+                        "Make it smaller first."
+                    )
+                    % {"width": width, "height": height}
+                )
+            image.load()
+        except ImageRefused:
+            raise
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ):
+            raise ImageRefused(
+                _("This file is not a picture Hanji can read (JPEG, PNG, GIF or WebP).")
+            ) from None
+        except (OSError, SyntaxError, ValueError):
+            raise ImageRefused(_("The picture is damaged or cut off; it cannot be read.")) from None
+    return image
+
+
+def _encode(image, width: int) -> tuple[bytes, str, int]:
+    from PIL import Image
+
+    if image.width > width:
+        height = max(1, round(image.height * width / image.width))
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        image.convert("RGBA").save(out, "PNG", optimize=True)
+        return out.getvalue(), "png", image.height
+    image.convert("RGB").save(out, "JPEG", quality=82, progressive=True, optimize=True)
+    return out.getvalue(), "jpg", image.height
+
+
+def store_image(publication_id: int, data: bytes) -> StoredImage:
+    """Check, re-encode and store `data` in each width up to the picture's own."""
+    from PIL import ImageOps
+
+    image = open_image(data)
+    image = ImageOps.exif_transpose(image)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    folder = PurePosixPath("images", str(publication_id), timezone.now().strftime("%Y/%m"))
+    widths = [w for w in WIDTHS if w < image.width] + [min(image.width, WIDTHS[-1])]
+    candidates: list[tuple[str, int, int]] = []
+    for width in sorted(set(widths)):
+        encoded, extension, height = _encode(image, width)
+        name = str(folder / f"{digest}-{width}.{extension}")
+        if not default_storage.exists(name):
+            name = default_storage.save(name, ContentFile(encoded))
+        candidates.append((settings.MEDIA_URL + name, width, height))
+    chosen = [c for c in candidates if c[1] <= EMAIL_WIDTH][-1:] or candidates[:1]
+    src, width, height = chosen[0]
+    return StoredImage(
+        src=src,
+        srcset=", ".join(f"{url} {w}w" for url, w, _h in candidates),
+        width=width,
+        height=height,
+    )
+
+
+def store_remote_image(publication_id: int, data: bytes) -> str | None:
+    """A fetched picture (a bookmark's preview) stored small; None when it is not one."""
+    try:
+        image = open_image(data)
+    except ImageRefused:
+        return None
+    from PIL import ImageOps
+
+    image = ImageOps.exif_transpose(image)
+    encoded, extension, _height = _encode(image, 480)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    name = f"images/{publication_id}/bookmarks/{digest}.{extension}"
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(encoded))
+    return settings.MEDIA_URL + name

@@ -1,0 +1,261 @@
+"""Staff sign-in: passwords with brute-force limits, TOTP two-factor, magic links, sessions.
+
+1. `authenticate_staff` counts failures per account and per client address (hanji.core
+   ratelimit); past the limit it refuses before checking the password, so guessing costs the
+   attacker the same whether the password was right or not.
+2. An account with a confirmed two-factor device is not signed in by its password alone: the
+   session holds a "half signed-in" marker until `verify_code` accepts a fresh code.
+3. Every sign-in records a StaffSession; `end_session` deletes the session from the session
+   store itself, so a revoked browser is signed out on its next request.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from importlib import import_module
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hanji.core import ratelimit
+from hanji.core.tokens import BadToken, make_token, read_token
+from hanji.studio.models import StaffSession, TwoFactorDevice
+
+FAILURES_PER_ACCOUNT = 10  # in FAILURE_WINDOW seconds
+FAILURES_PER_CLIENT = 30
+FAILURE_WINDOW = 15 * 60
+CODE_TRIES = 5  # two-factor codes per half sign-in
+MAGIC_LINK_MAX_AGE = 15 * 60
+MAGIC_LINK = "staff-sign-in"
+
+
+class SignInRefused(Exception):
+    """Why a sign-in did not happen, in words for the person."""
+
+
+def _account_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str):
+    User = get_user_model()
+    email = email.strip()
+    return (
+        User.objects.filter(username__iexact=email, is_active=True).first()
+        or User.objects.filter(email__iexact=email, is_active=True).order_by("id").first()
+    )
+
+
+def authenticate_staff(request, email: str, password: str):
+    """The account for `email` and `password`, or SignInRefused (wrong, or too many tries)."""
+    ip = ratelimit.client_ip(request)
+    account = _account_key(email)
+    too_many = _(
+        "Too many failed sign-ins. Wait a quarter of an hour, or sign in with an email link."
+    )
+    if (
+        ratelimit.hits("staff-login-account", account, FAILURE_WINDOW) >= FAILURES_PER_ACCOUNT
+        or ratelimit.hits("staff-login-ip", ip, FAILURE_WINDOW) >= FAILURES_PER_CLIENT
+    ):
+        raise SignInRefused(too_many)
+    user = find_user(email)
+    if user is not None:
+        user = authenticate(request, username=user.get_username(), password=password)
+    if user is None:
+        ratelimit.allow("staff-login-account", account, limit=10**6, period=FAILURE_WINDOW)
+        ratelimit.allow("staff-login-ip", ip, limit=10**6, period=FAILURE_WINDOW)
+        raise SignInRefused(_("The email or password is not right."))
+    return user
+
+
+# --- two-factor -------------------------------------------------------------------------------
+
+
+def confirmed_device(user) -> TwoFactorDevice | None:
+    return TwoFactorDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def start_two_factor(user) -> TwoFactorDevice:
+    """A new, unconfirmed device (replacing an unconfirmed one); sign-in is unchanged until
+    `confirm_two_factor` accepts its first code."""
+    device, _created = TwoFactorDevice.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32()}
+    )
+    if device.confirmed_at is None and not _created:
+        device.secret = pyotp.random_base32()
+        device.save(update_fields=["secret"])
+    return device
+
+
+def provisioning_uri(device: TwoFactorDevice) -> str:
+    return pyotp.TOTP(device.secret).provisioning_uri(
+        name=device.user.get_username(), issuer_name="Hanji"
+    )
+
+
+def qr_svg(uri: str) -> str:
+    """The QR code as inline SVG, made here (the secret never leaves the server)."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=5, xmldecl=False, svgns=True)
+    return out.getvalue().decode()
+
+
+def _accept(device: TwoFactorDevice, code: str) -> bool:
+    """True for a right code not used before; one step of clock drift either way."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != 6:
+        return False
+    totp = pyotp.TOTP(device.secret)
+    now = int(time.time())
+    for drift in (0, -1, 1):
+        step = now // 30 + drift
+        if step > device.last_step and totp.at(step * 30) == code:
+            # One conditional UPDATE: two requests with the same code cannot both pass.
+            return bool(
+                TwoFactorDevice.objects.filter(pk=device.pk, last_step__lt=step).update(
+                    last_step=step
+                )
+            )
+    return False
+
+
+def confirm_two_factor(user, code: str) -> bool:
+    device = TwoFactorDevice.objects.filter(user=user).first()
+    if device is None or not _accept(device, code):
+        return False
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    return True
+
+
+def verify_code(user, code: str, attempt_key: str) -> bool:
+    """A two-factor code at sign-in; at most CODE_TRIES guesses per half sign-in."""
+    if not ratelimit.allow("staff-2fa", attempt_key, limit=CODE_TRIES, period=FAILURE_WINDOW):
+        raise SignInRefused(_("Too many wrong codes. Sign in again."))
+    device = confirmed_device(user)
+    return device is not None and _accept(device, code)
+
+
+def disable_two_factor(user, code: str) -> bool:
+    device = confirmed_device(user)
+    if device is None or not _accept(device, code):
+        return False
+    device.delete()
+    return True
+
+
+# --- magic links ------------------------------------------------------------------------------
+
+
+def magic_link_token(user) -> str:
+    # The last sign-in time is in the token: once the link is used it changes, so the link
+    # works once.
+    stamp = user.last_login.isoformat() if user.last_login else ""
+    return make_token(MAGIC_LINK, None, [user.pk, stamp])
+
+
+def read_magic_link(token: str):
+    try:
+        user_id, stamp = read_token(MAGIC_LINK, None, token, max_age=MAGIC_LINK_MAX_AGE)
+    except (BadToken, ValueError, TypeError):
+        raise SignInRefused(
+            _("This sign-in link is not valid any more. Ask for a new one.")
+        ) from None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    current = user.last_login.isoformat() if user and user.last_login else ""
+    if user is None or current != stamp:
+        raise SignInRefused(_("This sign-in link is not valid any more. Ask for a new one."))
+    return user
+
+
+def send_magic_link(request, email: str, link_for) -> None:
+    """Email a sign-in link when the address belongs to an account; the caller answers the
+    same either way. Limited per address and per client, so nobody can flood an inbox."""
+    from django.core.mail import EmailMessage
+
+    ip = ratelimit.client_ip(request)
+    if not ratelimit.allow("staff-link-ip", ip, limit=10, period=3600):
+        return
+    user = find_user(email)
+    if user is None or not ratelimit.once("staff-link", str(user.pk), period=60):
+        return
+    url = link_for(magic_link_token(user))
+    body = _(
+        "Someone asked to sign in to the Hanji studio with this address.\n\n"
+        "Sign in: %(url)s\n\nThe link works once, for 15 minutes. If it was not you, ignore "
+        "this email."
+    ) % {"url": url}
+    EmailMessage(
+        _("Your sign-in link for the Hanji studio"),
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email or user.get_username()],
+    ).send(using="transactional")
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def record_session(request, user) -> None:
+    key = request.session.session_key
+    if not key:
+        request.session.save()
+        key = request.session.session_key
+    StaffSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "user": user,
+            "ip": ratelimit.client_ip(request)
+            if ratelimit.client_ip(request) != "unknown"
+            else None,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "last_seen_at": timezone.now(),
+        },
+    )
+
+
+def touch_session(request) -> None:
+    """Note that this session is in use, at most once a minute (a cheap conditional UPDATE)."""
+    key = request.session.session_key
+    if not key:
+        return
+    now = timezone.now()
+    StaffSession.objects.filter(
+        session_key=key, last_seen_at__lt=now - timedelta(minutes=1)
+    ).update(last_seen_at=now)
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+@transaction.atomic
+def end_session(user, session_id: int) -> bool:
+    """Sign out one browser of `user` (never someone else's)."""
+    row = StaffSession.objects.filter(user=user, pk=session_id).first()
+    if row is None:
+        return False
+    _session_store()(session_key=row.session_key).delete()
+    row.delete()
+    return True
+
+
+def end_other_sessions(user, current_key: str | None) -> int:
+    ended = 0
+    for row in StaffSession.objects.filter(user=user).exclude(session_key=current_key or ""):
+        ended += end_session(user, row.pk)
+    return ended
+
+
+def forget_session(session_key: str | None) -> None:
+    if session_key:
+        StaffSession.objects.filter(session_key=session_key).delete()

@@ -1,0 +1,360 @@
+"""Changes the studio makes that no other app owns yet: starting a publication with its owner,
+the team and its invitations, subscriber tags and saved segments, import uploads.
+
+(Tags and segments belong to the subscribers app; they are here until it has actions for
+staff edits, and call its own functions where it has them.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hanji.core.accounts import AccountError, check_email, check_password
+from hanji.core.tokens import BadToken, make_token, read_token
+from hanji.publications.models import Publication, Role, TeamMember
+from hanji.studio.models import Invitation
+from hanji.subscribers import csvread
+from hanji.subscribers.actions import ensure_newsletter
+from hanji.subscribers.models import Segment, Subscriber, SubscriberStatus
+
+INVITATION = "team-invitation"
+INVITATION_MAX_AGE = 14 * 24 * 3600
+
+
+class StudioError(ValueError):
+    """A change refused, with the reason for the person who asked."""
+
+
+# --- start your own newsletter ----------------------------------------------------------------
+
+
+def check_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    field = Publication._meta.get_field("slug")
+    try:
+        field.run_validators(slug)
+        if not slug or len(slug) > 63:
+            raise ValidationError("")
+    except ValidationError:
+        raise StudioError(
+            _("Use lower-case letters, digits and hyphens for the address.")
+        ) from None
+    if slug in {"www", "admin", "studio", "static", "media", "api", "mail"}:
+        raise StudioError(_("That address is reserved. Choose another."))
+    if Publication.objects.filter(slug=slug).exists():
+        raise StudioError(_("That address is taken. Choose another."))
+    return slug
+
+
+@transaction.atomic
+def start_publication(user, *, name: str, slug: str, language: str = "ko") -> Publication:
+    """A publication owned by `user`, with its first newsletter."""
+    name = name.strip()[:200]
+    if not name:
+        raise StudioError(_("Give the publication a name."))
+    slug = check_slug(slug)
+    try:
+        with transaction.atomic():
+            publication = Publication.objects.create(
+                name=name, slug=slug, language=language if language in ("ko", "en") else "ko"
+            )
+    except IntegrityError:
+        raise StudioError(_("That address is taken. Choose another.")) from None
+    TeamMember.objects.create(publication=publication, user=user, role=Role.OWNER)
+    ensure_newsletter(publication)
+    return publication
+
+
+def create_account(email: str, password: str):
+    try:
+        email = check_email(email)
+        check_password(password, email)
+    except AccountError as error:
+        raise StudioError(str(error)) from None
+    return get_user_model().objects.create_user(username=email, email=email, password=password)
+
+
+@transaction.atomic
+def sign_up(email: str, password: str, *, name: str, slug: str, language: str = "ko"):
+    """A new creator: an account (signed in with the email) and their publication."""
+    user = create_account(email, password)
+    publication = start_publication(user, name=name, slug=slug, language=language)
+    return user, publication
+
+
+# --- the team ---------------------------------------------------------------------------------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return make_token(INVITATION, invitation.publication_id, [invitation.pk, invitation.email])
+
+
+def invite(publication: Publication, email: str, role: str, by, link_for) -> Invitation:
+    """Invite `email` with `role`; an admin cannot hand out a role above their own."""
+    from hanji.publications.queries import ROLE_RANK
+
+    email = email.strip().lower()
+    try:
+        from django.core.validators import validate_email
+
+        validate_email(email)
+    except ValidationError:
+        raise StudioError(_("That is not an email address.")) from None
+    if role not in Role.values:
+        raise StudioError(_("Choose a role."))
+    inviter_role = (
+        TeamMember.objects.filter(publication=publication, user=by)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if not by.is_superuser and ROLE_RANK[Role(role)] > ROLE_RANK[Role(inviter_role or Role.AUTHOR)]:
+        raise StudioError(_("You cannot give a role above your own."))
+    if TeamMember.objects.filter(publication=publication, user__email__iexact=email).exists():
+        raise StudioError(_("That person is already on the team."))
+    invitation = Invitation.objects.create(
+        publication=publication, email=email, role=role, invited_by=by
+    )
+    url = link_for(invitation_token(invitation))
+    body = _(
+        "%(name)s invites you to work on %(publication)s as %(role)s.\n\nAccept: %(url)s\n\n"
+        "The invitation is good for 14 days."
+    ) % {
+        "name": by.get_username(),
+        "publication": publication.name,
+        "role": Role(role).label,
+        "url": url,
+    }
+    message = EmailMessage(
+        _("Join %(publication)s on Hanji") % {"publication": publication.name},
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    )
+    message.publication_id = publication.pk
+    message.send(using="transactional")
+    return invitation
+
+
+def read_invitation(publication_id: int, token: str) -> Invitation:
+    try:
+        invitation_id, email = read_token(
+            INVITATION, publication_id, token, max_age=INVITATION_MAX_AGE
+        )
+    except (BadToken, ValueError, TypeError):
+        raise StudioError(_("This invitation is not valid any more.")) from None
+    invitation = (
+        Invitation.objects.filter(
+            pk=invitation_id, publication_id=publication_id, email=email, accepted_at__isnull=True
+        )
+        .select_related("publication")
+        .first()
+    )
+    if invitation is None:
+        raise StudioError(_("This invitation is not valid any more."))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, user) -> TeamMember:
+    member, _created = TeamMember.objects.get_or_create(
+        publication=invitation.publication, user=user, defaults={"role": invitation.role}
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=user)
+    return member
+
+
+@transaction.atomic
+def change_role(publication: Publication, member_id: int, role: str, by) -> None:
+    member = (
+        TeamMember.objects.select_for_update().filter(publication=publication, pk=member_id).first()
+    )
+    if member is None or role not in Role.values:
+        raise StudioError(_("No such team member."))
+    by_role = (
+        TeamMember.objects.filter(publication=publication, user=by)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if Role.OWNER in (role, member.role) and by_role != Role.OWNER and not by.is_superuser:
+        raise StudioError(_("Only an owner can change who owns the publication."))
+    _keep_an_owner(publication, member, role)
+    member.role = role
+    member.save(update_fields=["role"])
+
+
+@transaction.atomic
+def remove_member(publication: Publication, member_id: int, by) -> None:
+    member = (
+        TeamMember.objects.select_for_update().filter(publication=publication, pk=member_id).first()
+    )
+    if member is None:
+        raise StudioError(_("No such team member."))
+    by_role = (
+        TeamMember.objects.filter(publication=publication, user=by)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if member.role == Role.OWNER and by_role != Role.OWNER and not by.is_superuser:
+        raise StudioError(_("Only an owner can remove an owner."))
+    _keep_an_owner(publication, member, None)
+    member.delete()
+
+
+def _keep_an_owner(publication: Publication, member: TeamMember, new_role: str | None) -> None:
+    if member.role == Role.OWNER and new_role != Role.OWNER:
+        owners = TeamMember.objects.filter(publication=publication, role=Role.OWNER).count()
+        if owners <= 1:
+            raise StudioError(_("A publication needs at least one owner."))
+
+
+@transaction.atomic
+def delete_publication(publication: Publication, confirm_slug: str) -> None:
+    if confirm_slug.strip() != publication.slug:
+        raise StudioError(_("Type the publication's address to confirm."))
+    publication.delete()
+
+
+# --- subscribers ------------------------------------------------------------------------------
+
+
+def set_subscriber_tags(subscriber: Subscriber, text: str) -> list[str]:
+    tags = sorted(set(csvread.split_tags(text)))[:50]
+    Subscriber.objects.filter(pk=subscriber.pk).update(tags=tags, updated_at=timezone.now())
+    subscriber.tags = tags
+    return tags
+
+
+def save_segment(publication: Publication, data: dict) -> Segment:
+    from hanji.subscribers.models import Newsletter, Source
+
+    name = (data.get("name") or "").strip()[:200]
+    if not name:
+        raise StudioError(_("Give the segment a name."))
+    newsletter_id = data.get("newsletter") or ""
+    newsletter = (
+        Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
+        if str(newsletter_id).isdigit()
+        else None
+    )
+    statuses = [s for s in data.get("statuses", []) if s in SubscriberStatus.values]
+    source = data.get("source") or ""
+    return Segment.objects.create(
+        publication=publication,
+        name=name,
+        statuses=statuses,
+        newsletter=newsletter,
+        tags=csvread.split_tags(data.get("tags") or ""),
+        source=source if source in Source.values else "",
+        signed_up_after=data.get("signed_up_after") or None,
+        signed_up_before=data.get("signed_up_before") or None,
+    )
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+PREVIEW_ROWS = 10
+PREVIEW_LINES = 2000
+COLUMNS = ("email", "name", "tags", "created", "status")
+
+
+def imports_dir(publication: Publication) -> Path:
+    path = Path(settings.DATA_DIR) / "imports" / str(publication.pk)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_upload(publication: Publication, upload) -> Path:
+    """Stream the uploaded CSV to the data dir (never into memory)."""
+    name = f"{uuid.uuid4().hex}.csv"
+    path = imports_dir(publication) / name
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+def upload_path(publication: Publication, name: str) -> Path:
+    """The stored upload `name` of this publication; StudioError for anything else."""
+    if not name or "/" in name or "\\" in name or not name.endswith(".csv"):
+        raise StudioError(_("The uploaded file is gone. Upload it again."))
+    path = imports_dir(publication) / name
+    if not path.is_file():
+        raise StudioError(_("The uploaded file is gone. Upload it again."))
+    return path
+
+
+def preview_upload(path: Path) -> dict:
+    """Header, automatic column mapping, the first rows, and problems in the first lines."""
+    from hanji.subscribers.addresses import InvalidEmail, normalize_email
+
+    with open(path, "rb") as handle:
+        sample = handle.read(csvread.SAMPLE)
+        encoding = csvread.detect_encoding(sample)
+        if encoding == "utf-16":
+            raise StudioError(_("UTF-16 files are not supported; save the file as CSV (UTF-8)."))
+        handle.seek(0)
+        source = csvread.LineSource(handle, encoding)
+        dialect = csvread.sniff_dialect(sample[:4096].decode(encoding, "replace"))
+        records = csvread.rows(source, dialect)
+        header: list[str] = []
+        rows: list[list[str]] = []
+        problems: list[tuple[int, str, str]] = []
+        mapping: dict[str, int] = {}
+        for line, cells in records:
+            if not header:
+                header = cells
+                mapping = csvread.map_header(cells)
+                continue
+            if len(rows) < PREVIEW_ROWS:
+                rows.append(cells)
+            index = mapping.get("email", 0)
+            try:
+                normalize_email(cells[index] if index < len(cells) else "")
+            except InvalidEmail as error:
+                if len(problems) < 50:
+                    problems.append((line, str(error.message), ",".join(cells)[:120]))
+            if line > PREVIEW_LINES:
+                break
+        problems += [(p.line, p.reason, p.excerpt) for p in source.problems[:20]]
+    return {
+        "header": header,
+        "mapping": mapping,
+        "rows": rows,
+        "problems": problems,
+        "encoding": encoding,
+    }
+
+
+def apply_mapping(path: Path, header: list[str], chosen: dict[str, int]) -> Path:
+    """When the person mapped columns differently from the automatic guess, rewrite the header
+    line with Hanji's column names (the importer then reads the file as mapped)."""
+    if csvread.map_header(header) == chosen:
+        return path
+    names = list(header)
+    for i in range(len(names)):
+        names[i] = f"ignored {i}"
+    for column, index in chosen.items():
+        if 0 <= index < len(names):
+            names[index] = column
+    out = io.StringIO()
+    csv.writer(out).writerow(names)
+    mapped = path.with_name(path.stem + "-mapped.csv")
+    with open(path, "rb") as src, open(mapped, "wb") as dst:
+        src.readline()
+        dst.write(out.getvalue().encode("utf-8"))
+        shutil.copyfileobj(src, dst, 1 << 20)
+    os.remove(path)
+    return mapped

@@ -1,0 +1,74 @@
+"""Forms of the settings screens (model forms: the models' own validators apply)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from hanji.engagement.models import EngagementSettings
+from hanji.publications.models import Domain, Publication
+from hanji.sending.models import SendingSettings
+from hanji.subscribers.models import Newsletter
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Publication
+        fields = ["name", "description", "bio", "language", "time_zone", "accent_color", "logo"]
+        widgets = {"accent_color": forms.TextInput(attrs={"type": "color"})}
+
+
+class BusinessForm(forms.ModelForm):
+    class Meta:
+        model = Publication
+        fields = [
+            "company_name",
+            "representative",
+            "business_number",
+            "mail_order_number",
+            "address",
+            "contact_email",
+            "phone",
+            "terms",
+            "privacy",
+            "recurring_terms",
+            "faq",
+        ]
+
+
+class NewsletterForm(forms.ModelForm):
+    class Meta:
+        model = Newsletter
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "sender_name",
+            "sender_email",
+            "reply_to",
+            "subscribe_by_default",
+            "welcome_message",
+        ]
+
+
+class DomainForm(forms.ModelForm):
+    class Meta:
+        model = Domain
+        fields = ["host"]
+
+
+class TrackingForm(forms.ModelForm):
+    class Meta:
+        model = SendingSettings
+        fields = ["track_opens", "track_clicks", "night_hold"]
+
+
+class CommentsForm(forms.ModelForm):
+    class Meta:
+        model = EngagementSettings
+        fields = ["who_may_comment", "anonymous_likes", "count_views"]
+
+
+class TransportForm(forms.ModelForm):
+    class Meta:
+        model = SendingSettings
+        fields = ["transport_url", "unsubscribe_mailto"]

@@ -1,0 +1,328 @@
+/* The post editor: django-prose-editor (ProseMirror + Tiptap, served from its own static files)
+ * configured to write Hanji's body schema (hanji/posts/body.py): headings h2-h4, marks, lists,
+ * quotes, links, code, tables, and the schema's own blocks as atom nodes:
+ *   <figure class="image"><img …><figcaption>…</figcaption></figure>   (alt text and caption edited in place)
+ *   <figure class="bookmark">…</figure>, <figure class="embed">…</figure>  (made by the server)
+ *   <hr data-hanji="paywall">, <p data-hanji="subscribe"><a class="button">…</a></p>
+ * Pictures arrive by the button, paste or drop and are resized by the server; a URL pasted alone
+ * becomes a card; pasted Markdown becomes the schema. Drafts autosave; a conflict is reported.
+ * Everything saved passes the server's sanitizer again, whatever this file does. */
+import {
+  Blockquote, Bold, BulletList, Code, CodeBlock, Document, Dropcursor, Gapcursor, HardBreak,
+  Heading, History, HorizontalRule, Italic, Link, ListItem, Menu, Node, OrderedList, Paragraph,
+  Plugin, Strike, Subscript, Superscript, Table, TableCell, TableHeader, TableRow, Text,
+  Underline, Extension, createTextareaEditor,
+} from "django-prose-editor/editor"
+
+const form = document.getElementById("post-form")
+const textarea = document.querySelector("textarea[data-hanji-editor]")
+const status = document.getElementById("save-status")
+const labels = textarea.dataset
+const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value
+
+function say(message, urgent = false) {
+  status.textContent = message
+  status.setAttribute("role", urgent ? "alert" : "status")
+}
+
+async function post(url, data) {
+  const response = await fetch(url, {
+    method: "POST",
+    body: data,
+    credentials: "same-origin",
+    headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+  })
+  let payload = {}
+  try { payload = await response.json() } catch (e) { payload = { error: response.statusText } }
+  return { ok: response.ok, status: response.status, data: payload }
+}
+
+function fromImg(selector, attr) {
+  return (el) => el.querySelector(selector)?.getAttribute(attr) || null
+}
+
+const HanjiImage = Node.create({
+  name: "hanjiImage",
+  group: "block",
+  atom: true,
+  draggable: true,
+  selectable: true,
+  addAttributes() {
+    return {
+      src: { default: "", parseHTML: fromImg("img", "src"), rendered: false },
+      srcset: { default: null, parseHTML: fromImg("img", "srcset"), rendered: false },
+      width: { default: null, parseHTML: fromImg("img", "width"), rendered: false },
+      height: { default: null, parseHTML: fromImg("img", "height"), rendered: false },
+      alt: { default: "", parseHTML: fromImg("img", "alt"), rendered: false },
+      caption: {
+        default: "",
+        parseHTML: (el) => el.querySelector("figcaption")?.textContent || "",
+        rendered: false,
+      },
+    }
+  },
+  parseHTML() {
+    return [{ tag: "figure.image", priority: 100 }]
+  },
+  renderHTML({ node }) {
+    const a = node.attrs
+    const img = ["img", {
+      src: a.src, srcset: a.srcset || null, sizes: a.srcset ? "(max-width: 720px) 100vw, 720px" : null,
+      alt: a.alt || "", width: a.width, height: a.height, loading: "lazy",
+    }]
+    return a.caption ? ["figure", { class: "image" }, img, ["figcaption", {}, a.caption]] : ["figure", { class: "image" }, img]
+  },
+  addNodeView() {
+    return ({ node, getPos, editor }) => {
+      let current = node
+      const dom = document.createElement("figure")
+      dom.className = "image hanji-image-edit"
+      const img = document.createElement("img")
+      const fields = {}
+      for (const [name, label] of [["alt", labels.altLabel], ["caption", labels.captionLabel]]) {
+        const wrap = document.createElement("label")
+        wrap.className = "figure-field"
+        wrap.textContent = label
+        const input = document.createElement("input")
+        input.type = "text"
+        input.name = `figure-${name}`
+        input.addEventListener("change", () => {
+          const pos = getPos()
+          if (typeof pos !== "number") return
+          editor.view.dispatch(editor.view.state.tr.setNodeMarkup(pos, undefined, { ...current.attrs, [name]: input.value }))
+        })
+        wrap.append(input)
+        fields[name] = input
+        dom.append(wrap)
+      }
+      dom.prepend(img)
+      const show = (n) => {
+        img.src = n.attrs.src
+        img.alt = n.attrs.alt || ""
+        for (const name of ["alt", "caption"]) {
+          if (document.activeElement !== fields[name]) fields[name].value = n.attrs[name] || ""
+        }
+      }
+      show(node)
+      return {
+        dom,
+        update(updated) {
+          if (updated.type.name !== "hanjiImage") return false
+          current = updated
+          show(updated)
+          return true
+        },
+        stopEvent: (event) => event.target instanceof HTMLInputElement,
+        ignoreMutation: () => true,
+      }
+    }
+  },
+})
+
+// Cards made by the server (bookmark, embed): kept as the exact HTML the server returned.
+function serverBlock(name, selector) {
+  return Node.create({
+    name,
+    group: "block",
+    atom: true,
+    draggable: true,
+    selectable: true,
+    addAttributes() {
+      return { html: { default: "", parseHTML: (el) => el.outerHTML, rendered: false } }
+    },
+    parseHTML() {
+      return [{ tag: selector, priority: 100 }]
+    },
+    renderHTML({ node }) {
+      const template = document.createElement("template")
+      template.innerHTML = node.attrs.html
+      return template.content.firstElementChild || ["p", {}, ""]
+    },
+  })
+}
+
+const Paywall = Node.create({
+  name: "paywall",
+  group: "block",
+  atom: true,
+  selectable: true,
+  parseHTML() { return [{ tag: 'hr[data-hanji="paywall"]', priority: 100 }] },
+  renderHTML() { return ["hr", { "data-hanji": "paywall" }] },
+})
+
+const SubscribeButton = Node.create({
+  name: "subscribeButton",
+  group: "block",
+  atom: true,
+  selectable: true,
+  addAttributes() {
+    return { label: { default: labels.subscribeLabel, parseHTML: (el) => el.textContent.trim(), rendered: false } }
+  },
+  parseHTML() { return [{ tag: 'p[data-hanji="subscribe"]', priority: 100 }] },
+  renderHTML({ node }) {
+    return ["p", { "data-hanji": "subscribe" }, ["a", { href: "#subscribe", class: "button" }, node.attrs.label]]
+  },
+})
+
+// --- pictures, cards, Markdown --------------------------------------------------------------
+
+async function upload(file) {
+  const data = new FormData()
+  data.append("image", file)
+  say(labels.uploading)
+  const result = await post(form.dataset.upload, data)
+  if (!result.ok) {
+    say(result.data.error || result.status, true)
+    return null
+  }
+  say("")
+  return result.data
+}
+
+async function insertPictures(editor, files, pos = null) {
+  for (const file of files) {
+    const stored = await upload(file)
+    if (!stored) continue
+    const node = { type: "hanjiImage", attrs: { src: stored.src, srcset: stored.srcset, width: stored.width, height: stored.height, alt: "", caption: "" } }
+    const chain = editor.chain().focus()
+    ;(pos === null ? chain.insertContent(node) : chain.insertContentAt(pos, node)).run()
+  }
+}
+
+async function insertCard(editor, url) {
+  const data = new FormData()
+  data.append("url", url)
+  const result = await post(form.dataset.card, data)
+  if (!result.ok) {
+    say(result.data.error, true)
+    return false
+  }
+  editor.chain().focus().insertContent(result.data.html).run()
+  return true
+}
+
+const LOOKS_LIKE_MARKDOWN = /(^|\n)(#{1,4} |[-*+] |\d+\. |> |```|!\[[^\]]*\]\()|\*\*[^*]+\*\*|\[[^\]]+\]\([^)]+\)/
+
+function pasteAndDrop(getEditor) {
+  return Extension.create({
+    name: "hanjiPaste",
+    addProseMirrorPlugins() {
+      return [new Plugin({
+        props: {
+          handlePaste(view, event) {
+            const editor = getEditor()
+            const files = [...(event.clipboardData?.files || [])].filter((f) => f.type.startsWith("image/"))
+            if (files.length) {
+              insertPictures(editor, files)
+              return true
+            }
+            const html = event.clipboardData?.getData("text/html")
+            const text = (event.clipboardData?.getData("text/plain") || "").trim()
+            if (html || !text) return false
+            if (/^https?:\/\/\S+$/.test(text) && view.state.selection.$from.parent.content.size === 0) {
+              insertCard(editor, text).then((ok) => { if (!ok) editor.commands.insertContent(text) })
+              return true
+            }
+            if (LOOKS_LIKE_MARKDOWN.test(text)) {
+              const data = new FormData()
+              data.append("text", text)
+              post(form.dataset.markdown, data).then((r) => {
+                if (r.ok) editor.chain().focus().insertContent(r.data.html).run()
+                else editor.commands.insertContent(text)
+              })
+              return true
+            }
+            return false
+          },
+          handleDrop(view, event) {
+            const files = [...(event.dataTransfer?.files || [])].filter((f) => f.type.startsWith("image/"))
+            if (!files.length) return false
+            event.preventDefault()
+            const at = view.posAtCoords({ left: event.clientX, top: event.clientY })
+            insertPictures(getEditor(), files, at ? at.pos : null)
+            return true
+          },
+        },
+      })]
+    },
+  })
+}
+
+// --- the editor -------------------------------------------------------------------------------
+
+let editor = null
+editor = createTextareaEditor(textarea, [
+  Document, Paragraph, Text, HardBreak, Dropcursor, Gapcursor, History,
+  Heading.configure({ levels: [2, 3, 4] }), Bold, Italic, Strike, Underline, Subscript, Superscript,
+  Code, CodeBlock, Blockquote, BulletList, OrderedList, ListItem, HorizontalRule,
+  Link.configure({ openOnClick: false }), Table, TableRow, TableHeader, TableCell, Menu,
+  HanjiImage, serverBlock("bookmark", "figure.bookmark"), serverBlock("embed", "figure.embed"),
+  Paywall, SubscribeButton, pasteAndDrop(() => editor),
+])
+window.hanjiEditor = editor
+
+document.getElementById("id_image_file")?.addEventListener("change", (event) => {
+  insertPictures(editor, [...event.target.files])
+  event.target.value = ""
+})
+document.querySelectorAll("[data-insert]").forEach((button) => {
+  button.addEventListener("click", async () => {
+    const kind = button.dataset.insert
+    if (kind === "paywall") editor.chain().focus().insertContent({ type: "paywall" }).run()
+    if (kind === "subscribe") editor.chain().focus().insertContent({ type: "subscribeButton" }).run()
+    if (kind === "card") {
+      const url = window.prompt(labels.cardPrompt)
+      if (url) await insertCard(editor, url.trim())
+    }
+  })
+})
+
+// --- autosave ---------------------------------------------------------------------------------
+
+let timer = null
+let saving = false
+let again = false
+const version = document.getElementById("id_version")
+
+async function autosave() {
+  if (saving) { again = true; return }
+  saving = true
+  const data = new FormData(form)
+  data.delete("cover")
+  data.delete("action")
+  const result = await post(form.dataset.autosave, data)
+  saving = false
+  if (result.status === 409) {
+    say(result.data.message, true)
+  } else if (result.ok) {
+    if (result.data.version) version.value = result.data.version
+    say(`${status.dataset.savedLabel || "✓"} ${result.data.saved_at}`)
+  }
+  if (again) { again = false; schedule() }
+}
+
+function schedule() {
+  clearTimeout(timer)
+  timer = setTimeout(autosave, 2500)
+}
+
+textarea.addEventListener("input", schedule)
+form.addEventListener("input", (event) => { if (event.target !== textarea && !event.target.name?.startsWith("figure-")) schedule() })
+form.addEventListener("submit", () => clearTimeout(timer))
+
+// --- recipients of a send -----------------------------------------------------------------------
+
+const count = document.getElementById("recipient-count")
+async function recipients() {
+  if (!count) return
+  const params = new URLSearchParams()
+  for (const select of form.querySelectorAll("[data-recipient-source]")) params.set(select.name, select.value)
+  const response = await fetch(`${form.dataset.recipients}?${params}`, { credentials: "same-origin" })
+  if (response.ok) {
+    const data = await response.json()
+    count.textContent = `${count.dataset.label} ${data.count.toLocaleString()}`
+    count.dataset.count = String(data.count)
+  }
+}
+form.querySelectorAll("[data-recipient-source]").forEach((s) => s.addEventListener("change", recipients))
+recipients()

@@ -1,0 +1,1 @@
+"""The studio's views, one module per screen; each is parse → getter → action → render."""

@@ -1,0 +1,362 @@
+"""Posts: the list with search, filters and bulk actions; the editor; publishing and sending."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from hanji.posts.actions import publish_post, unpublish_post
+from hanji.posts.models import Category, Post, PostRevision, Status, Tag, Visibility
+from hanji.posts.revisions import (
+    Edit,
+    EditConflict,
+    autosave,
+    create_draft,
+    restore_revision,
+    save_from_editor,
+    version_of,
+)
+from hanji.publications.models import TeamMember
+from hanji.sending.actions import SendError, start_send_for_post
+from hanji.studio.queries import Access, get_post_for_access, posts_for_access
+from hanji.studio.views.base import context, page_number, publication_view
+from hanji.subscribers.models import Newsletter, Segment
+from hanji.subscribers.queries import segment_recipients
+
+PAGE = 50
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("view")
+def post_list(request: HttpRequest, access: Access) -> HttpResponse:
+    if request.method == "POST":
+        return _bulk(request, access)
+    posts = posts_for_access(access).defer("body").select_related("category")
+    query = request.GET.get("q", "").strip()
+    if query:
+        posts = posts.filter(Q(title__icontains=query) | Q(subtitle__icontains=query))
+    status = request.GET.get("status", "")
+    if status in Status.values:
+        posts = posts.filter(status=status)
+    if category := request.GET.get("category", ""):
+        posts = posts.filter(category__slug=category)
+    if tag := request.GET.get("tag", ""):
+        posts = posts.filter(tags__slug=tag)
+    if author := request.GET.get("author", ""):
+        posts = (
+            posts.filter(Q(created_by_id=author) | Q(authors__user_id=author))
+            if author.isdigit()
+            else posts.none()
+        )
+    number = page_number(request)
+    # No COUNT(*): one row more than a page says whether there is a next page.
+    rows = list(posts.order_by("-updated_at", "-id")[(number - 1) * PAGE : number * PAGE + 1])
+    if number > 1 and not rows:
+        raise Http404
+    publication = access.publication
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "studio/posts.html",
+        context(
+            access,
+            posts=rows[:PAGE],
+            has_next=len(rows) > PAGE,
+            number=number,
+            query=query,
+            status=status,
+            filters=request.GET,
+            base_query=params.urlencode(),
+            statuses=Status.choices,
+            categories=Category.objects.filter(publication=publication),
+            tags=Tag.objects.filter(publication=publication)[:200],
+            team=TeamMember.objects.filter(publication=publication).select_related("user"),
+        ),
+    )
+
+
+def _bulk(request: HttpRequest, access: Access) -> HttpResponse:
+    action = request.POST.get("action", "")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    posts = list(posts_for_access(access).filter(pk__in=ids))
+    done = 0
+    if action in ("publish", "unpublish"):
+        if not access.can("publish"):
+            raise PermissionDenied
+        for post in posts:
+            (publish_post if action == "publish" else unpublish_post)(post)
+            done += 1
+    elif action == "delete":
+        for post in posts:
+            if access.can("edit_any_post") or post.status == Status.DRAFT:
+                post.delete()
+                done += 1
+    else:
+        raise Http404
+    messages.success(request, _("%(count)d posts changed.") % {"count": done})
+    return redirect("studio:posts", access.publication.slug)
+
+
+@require_POST
+@publication_view("write")
+def post_new(request: HttpRequest, access: Access) -> HttpResponse:
+    post = create_draft(access.publication, request.user, _("Untitled"))
+    return redirect("studio:post_edit", access.publication.slug, post.pk)
+
+
+# --- the editor -------------------------------------------------------------------------------
+
+
+def _edit_from(request: HttpRequest) -> Edit:
+    data = request.POST
+    visibility = data.get("visibility", Visibility.PUBLIC)
+    return Edit(
+        title=data.get("title", "").strip()[:300] or _("Untitled"),
+        body_html=data.get("body", ""),
+        subtitle=data.get("subtitle", "")[:500],
+        slug=data.get("slug", "")[:200],
+        category=data.get("category", "").strip()[:100],
+        tags=[t.strip() for t in data.get("tags", "").split(",") if t.strip()][:30],
+        visibility=visibility if visibility in Visibility.values else Visibility.PUBLIC,
+        excerpt=data.get("excerpt", "")[:500],
+        seo_title=data.get("seo_title", ""),
+        seo_description=data.get("seo_description", ""),
+        cover_alt=data.get("cover_alt", ""),
+        cover_caption=data.get("cover_caption", ""),
+    )
+
+
+def _editor_context(access: Access, post: Post, **extra) -> dict:
+    publication = access.publication
+    return context(
+        access,
+        post=post,
+        version=version_of(post),
+        tags_text=", ".join(post.tags.values_list("name", flat=True)),
+        visibilities=Visibility.choices,
+        newsletters=Newsletter.objects.filter(publication=publication),
+        segments=Segment.objects.filter(publication=publication),
+        categories=Category.objects.filter(publication=publication),
+        revisions=post.revisions.select_related("created_by")[:5],
+        now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        **extra,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("write")
+def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    post = get_post_for_access(access, post_id, edit=True)
+    if request.method != "POST":
+        return render(request, "studio/editor.html", _editor_context(access, post))
+    action = request.POST.get("action", "save")
+    if action in ("publish", "schedule", "unpublish", "publish-send") and not access.can("publish"):
+        raise PermissionDenied
+    edit = _edit_from(request)
+    try:
+        post = save_from_editor(
+            post,
+            edit,
+            request.POST.get("version", ""),
+            request.user,
+            force=request.POST.get("force") == "1",
+        )
+    except EditConflict as conflict:
+        # Re-show the writer's own words with the warning; nothing of either side is lost.
+        mine = Post(
+            pk=post.pk,
+            publication=access.publication,
+            title=edit.title,
+            subtitle=edit.subtitle,
+            body=edit.body_html,
+            slug=edit.slug,
+            status=conflict.post.status,
+            visibility=edit.visibility,
+            updated_at=conflict.post.updated_at,
+        )
+        return render(
+            request,
+            "studio/editor.html",
+            _editor_context(access, mine, conflict=conflict.post),
+            status=409,
+        )
+    if cover := request.FILES.get("cover"):
+        from hanji.posts.images import ImageRefused, store_image
+
+        try:
+            stored = store_image(access.publication.pk, cover.read())
+            post.cover_image.name = (
+                stored.srcset.split(", ")[-1].split(" ")[0].removeprefix("/media/")
+            )
+            post.save(update_fields=["cover_image", "updated_at"])
+        except ImageRefused as refused:
+            messages.error(request, str(refused))
+    if action == "unpublish":
+        unpublish_post(post)
+        messages.success(request, _("The post is a draft again."))
+    elif action == "schedule":
+        at = _parse_local(request.POST.get("publish_at", ""))
+        if at is None or at <= timezone.now():
+            messages.error(request, _("Choose a time in the future to schedule the post."))
+        else:
+            publish_post(post, at=at)
+            messages.success(request, _("The post is scheduled."))
+    elif action in ("publish", "publish-send"):
+        publish_post(post)
+        messages.success(request, _("The post is published."))
+        if action == "publish-send":
+            return _start_send(request, access, post)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("studio:post_edit", access.publication.slug, post.pk)
+
+
+def _parse_local(value: str) -> datetime | None:
+    parsed = parse_datetime(value.strip()) if value else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _chosen(access: Access, request: HttpRequest) -> tuple[Newsletter | None, Segment | None]:
+    data = request.POST if request.method == "POST" else request.GET
+    publication = access.publication
+    newsletter_id, segment_id = data.get("newsletter", ""), data.get("segment", "")
+    newsletter = (
+        Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
+        if newsletter_id.isdigit()
+        else Newsletter.objects.filter(publication=publication).first()
+    )
+    segment = (
+        Segment.objects.filter(publication=publication, pk=segment_id).first()
+        if segment_id.isdigit()
+        else None
+    )
+    if newsletter is None or (segment_id.isdigit() and segment is None):
+        raise Http404
+    return newsletter, segment
+
+
+def _start_send(request: HttpRequest, access: Access, post: Post) -> HttpResponse:
+    if not access.can("send"):
+        raise PermissionDenied
+    newsletter, segment = _chosen(access, request)
+    try:
+        send = start_send_for_post(post, newsletter, segment, created_by=request.user)
+    except SendError as error:
+        messages.error(request, str(error))
+        return redirect("studio:post_edit", access.publication.slug, post.pk)
+    return redirect("studio:send_detail", access.publication.slug, send.pk)
+
+
+@require_POST
+@publication_view("send")
+def post_send(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    post = get_post_for_access(access, post_id)
+    return _start_send(request, access, post)
+
+
+@require_safe
+@publication_view("send")
+def recipient_count(request: HttpRequest, access: Access) -> JsonResponse:
+    newsletter, segment = _chosen(access, request)
+    count = segment_recipients(access.publication, newsletter, segment).count()
+    return JsonResponse({"count": count})
+
+
+@require_POST
+@publication_view("write")
+def post_autosave(request: HttpRequest, access: Access, post_id: int) -> JsonResponse:
+    post = get_post_for_access(access, post_id, edit=True)
+    try:
+        post = autosave(post, _edit_from(request), request.POST.get("version", ""), request.user)
+    except EditConflict as conflict:
+        who = (
+            conflict.post.revisions.exclude(created_by=request.user)
+            .select_related("created_by")
+            .first()
+        )
+        name = who.created_by.get_username() if who and who.created_by else _("someone else")
+        return JsonResponse(
+            {
+                "conflict": True,
+                "message": _(
+                    "%(name)s saved this post at %(time)s, after you opened it. Your text is kept "
+                    "in the revision history; save to choose which version stays."
+                )
+                % {
+                    "name": name,
+                    "time": timezone.localtime(conflict.post.updated_at).strftime("%H:%M"),
+                },
+            },
+            status=409,
+        )
+    return JsonResponse(
+        {
+            "ok": True,
+            "version": version_of(post),
+            "saved_at": timezone.localtime().strftime("%H:%M:%S"),
+            "draft": post.status == Status.DRAFT,
+        }
+    )
+
+
+@require_POST
+@publication_view("write")
+def post_delete(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    post = get_post_for_access(access, post_id, edit=True)
+    post.delete()
+    messages.success(request, _("The post is deleted."))
+    return redirect("studio:posts", access.publication.slug)
+
+
+# --- revisions --------------------------------------------------------------------------------
+
+
+@require_safe
+@publication_view("write")
+def post_revisions(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    post = get_post_for_access(access, post_id, edit=True)
+    return render(
+        request,
+        "studio/revisions.html",
+        context(access, post=post, revisions=post.revisions.select_related("created_by")[:100]),
+    )
+
+
+@require_POST
+@publication_view("write")
+def revision_restore(
+    request: HttpRequest, access: Access, post_id: int, revision_id: int
+) -> HttpResponse:
+    post = get_post_for_access(access, post_id, edit=True)
+    revision = PostRevision.objects.filter(post=post, pk=revision_id).first()
+    if revision is None:
+        raise Http404
+    restore_revision(post, revision, request.user)
+    messages.success(request, _("The revision is restored."))
+    return redirect("studio:post_edit", access.publication.slug, post.pk)
+
+
+def editor_urls(slug: str, post_id: int) -> dict[str, str]:
+    return {
+        "autosave": reverse("studio:post_autosave", args=[slug, post_id]),
+        "upload": reverse("studio:upload_image", args=[slug]),
+        "card": reverse("studio:card", args=[slug]),
+        "markdown": reverse("studio:markdown", args=[slug]),
+        "recipients": reverse("studio:recipients", args=[slug]),
+    }

@@ -1,0 +1,291 @@
+"""Settings (admins and owners): profile and branding, newsletters with the DNS records to
+publish, business information and legal pages, domains, comment and tracking switches,
+transports with a test button, the team with invitations, and deleting the publication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings as django_settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from hanji.engagement.models import EngagementSettings
+from hanji.publications.models import Domain, Role, TeamMember
+from hanji.sending.models import SendingSettings
+from hanji.studio import actions, forms
+from hanji.studio.models import Invitation
+from hanji.studio.queries import Access
+from hanji.studio.views.base import context, publication_view
+from hanji.subscribers.models import Newsletter
+
+
+def _saved(request: HttpRequest) -> None:
+    messages.success(request, _("Saved."))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("settings")
+def settings_home(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    section = request.POST.get("section", "")
+    profile = forms.ProfileForm(
+        request.POST if section == "profile" else None,
+        request.FILES if section == "profile" else None,
+        instance=publication,
+        prefix="profile",
+    )
+    business = forms.BusinessForm(
+        request.POST if section == "business" else None, instance=publication, prefix="business"
+    )
+    sending, _created = SendingSettings.objects.get_or_create(publication=publication)
+    tracking = forms.TrackingForm(
+        request.POST if section == "tracking" else None, instance=sending, prefix="tracking"
+    )
+    engagement, _created = EngagementSettings.objects.get_or_create(publication=publication)
+    comments = forms.CommentsForm(
+        request.POST if section == "comments" else None, instance=engagement, prefix="comments"
+    )
+    transport = forms.TransportForm(
+        request.POST if section == "transport" else None, instance=sending, prefix="transport"
+    )
+    chosen = {
+        "profile": profile,
+        "business": business,
+        "tracking": tracking,
+        "comments": comments,
+        "transport": transport,
+    }
+    if request.method == "POST":
+        if section == "transport-test":
+            return _transport_test(request, access)
+        form = chosen.get(section)
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            form.save()
+            _saved(request)
+            return redirect(reverse("studio:settings", args=[publication.slug]) + f"#{section}")
+    return render(
+        request,
+        "studio/settings.html",
+        context(
+            access,
+            profile=profile,
+            business=business,
+            tracking=tracking,
+            comments=comments,
+            transport=transport,
+            instance_transport=bool(django_settings.EMAIL_URL),
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
+    """Send the newest post as a test email through the publication's transport."""
+    from hanji.posts.models import Post
+    from hanji.sending.actions import send_test
+
+    to = request.user.email or request.user.get_username()
+    post = Post.objects.filter(publication=access.publication).order_by("-updated_at").first()
+    if post is None:
+        messages.error(request, _("Write a post first: the test sends it."))
+    else:
+        try:
+            outcomes = send_test(post, [to])
+        except Exception as error:  # the person needs the transport's own words
+            messages.error(
+                request, _("The transport refused: %(error)s") % {"error": str(error)[:300]}
+            )
+        else:
+            bad = [o for o in outcomes if o.status != "sent"]
+            if bad:
+                messages.error(
+                    request, _("The transport refused: %(error)s") % {"error": bad[0].detail}
+                )
+            else:
+                messages.success(request, _("A test message is on its way to %(to)s.") % {"to": to})
+    return redirect(reverse("studio:settings", args=[access.publication.slug]) + "#transport")
+
+
+def dns_records(publication) -> list[tuple[str, str, str, str]]:
+    """(name, type, value, what it is for) for SPF, DKIM and DMARC of the sending domain."""
+    from hanji.sending.dkim import public_key_b64
+
+    sending = SendingSettings.objects.filter(publication=publication).first()
+    newsletter = Newsletter.objects.filter(publication=publication).exclude(sender_email="").first()
+    sender = newsletter.sender_email if newsletter else django_settings.HANJI_DEFAULT_FROM_EMAIL
+    domain = ((sending.dkim_domain if sending else "") or sender.rpartition("@")[2]).lower()
+    url = (sending.transport_url if sending else "") or django_settings.EMAIL_URL
+    mechanisms = ["a", "mx"]
+    host = urlsplit(url).hostname if url else None
+    if host and urlsplit(url).scheme.startswith("smtp"):
+        mechanisms.append(f"a:{host}")
+    records = [
+        (
+            f"{domain}.",
+            "TXT",
+            f"v=spf1 {' '.join(mechanisms)} ~all",
+            _("SPF: the servers that may send for the domain"),
+        )
+    ]
+    if sending and sending.dkim_key_path and Path(sending.dkim_key_path).exists():
+        key = public_key_b64(Path(sending.dkim_key_path).read_bytes())
+        records.append(
+            (
+                f"{sending.dkim_selector}._domainkey.{domain}.",
+                "TXT",
+                f"v=DKIM1; k=rsa; p={key}",
+                _("DKIM: the public half of the signing key"),
+            )
+        )
+    report = (sending.unsubscribe_mailto if sending else "") or f"dmarc@{domain}"
+    records.append(
+        (
+            f"_dmarc.{domain}.",
+            "TXT",
+            f"v=DMARC1; p=none; rua=mailto:{report}; adkim=r; aspf=r",
+            _("DMARC: what receivers do with mail that fails the checks"),
+        )
+    )
+    return records
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("settings")
+def newsletters(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    editing_id = request.POST.get("newsletter") or request.GET.get("edit") or ""
+    instance = (
+        Newsletter.objects.filter(publication=publication, pk=editing_id).first()
+        if editing_id.isdigit()
+        else None
+    )
+    form = forms.NewsletterForm(
+        request.POST or None, instance=instance or Newsletter(publication=publication)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        _saved(request)
+        return redirect("studio:newsletters", publication.slug)
+    return render(
+        request,
+        "studio/newsletters.html",
+        context(
+            access,
+            form=form,
+            editing=instance,
+            newsletters=Newsletter.objects.filter(publication=publication),
+            records=dns_records(publication),
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("settings")
+def domains(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    form = forms.DomainForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            Domain.objects.filter(
+                publication=publication, pk=request.POST.get("domain") or 0
+            ).delete()
+            return redirect("studio:domains", publication.slug)
+        if form.is_valid():
+            domain = form.save(commit=False)
+            domain.publication = publication
+            domain.save()
+            _saved(request)
+            return redirect("studio:domains", publication.slug)
+    return render(
+        request,
+        "studio/domains.html",
+        context(
+            access,
+            form=form,
+            domains=Domain.objects.filter(publication=publication),
+            base_host=django_settings.HANJI_BASE_HOST,
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("team")
+def team(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "invite":
+                actions.invite(
+                    publication,
+                    request.POST.get("email", ""),
+                    request.POST.get("role", Role.AUTHOR),
+                    request.user,
+                    lambda token: request.build_absolute_uri(
+                        reverse("studio:invitation", args=[publication.pk, token])
+                    ),
+                )
+                messages.success(request, _("The invitation is sent."))
+            elif action == "role":
+                actions.change_role(
+                    publication,
+                    int(request.POST.get("member", "0") or 0),
+                    request.POST.get("role", ""),
+                    request.user,
+                )
+                _saved(request)
+            elif action == "remove":
+                actions.remove_member(
+                    publication, int(request.POST.get("member", "0") or 0), request.user
+                )
+                _saved(request)
+            elif action == "revoke":
+                Invitation.objects.filter(
+                    publication=publication,
+                    pk=request.POST.get("invitation") or 0,
+                    accepted_at__isnull=True,
+                ).delete()
+            else:
+                raise Http404
+        except (actions.StudioError, ValueError) as refused:
+            messages.error(request, str(refused))
+        return redirect("studio:team", publication.slug)
+    return render(
+        request,
+        "studio/team.html",
+        context(
+            access,
+            members=TeamMember.objects.filter(publication=publication)
+            .select_related("user")
+            .order_by("created_at"),
+            invitations=Invitation.objects.filter(
+                publication=publication, accepted_at__isnull=True
+            ),
+            roles=Role.choices,
+        ),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("delete_publication")
+def danger(request: HttpRequest, access: Access) -> HttpResponse:
+    """Billing and deleting the publication: owners only."""
+    if request.method == "POST":
+        try:
+            actions.delete_publication(access.publication, request.POST.get("confirm", ""))
+        except actions.StudioError as refused:
+            messages.error(request, str(refused))
+            return redirect("studio:danger", access.publication.slug)
+        messages.success(request, _("The publication is deleted."))
+        return redirect("studio:dashboard")
+    return render(request, "studio/danger.html", context(access))

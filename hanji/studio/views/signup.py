@@ -1,0 +1,127 @@
+"""Start your own newsletter: sign up with a publication, create another one, join a team."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from hanji.core import ratelimit
+from hanji.studio import actions
+from hanji.studio.accounts import record_session
+from hanji.studio.views.base import studio_view
+
+
+def _site_address(slug: str) -> str:
+    return f"{settings.HANJI_BASE_URL}/p/{slug}/"
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if not settings.HANJI_ALLOW_SIGNUPS:
+        return render(request, "studio/signup_closed.html", status=404)
+    if request.user.is_authenticated:
+        return redirect("studio:publication_new")
+    error = ""
+    data = request.POST
+    if request.method == "POST":
+        if not ratelimit.allow(
+            "studio-signup", ratelimit.client_ip(request), limit=10, period=3600
+        ):
+            error = _("Too many sign-ups from your network. Try again in an hour.")
+        else:
+            try:
+                user, publication = actions.sign_up(
+                    data.get("email", ""),
+                    data.get("password", ""),
+                    name=data.get("name", ""),
+                    slug=data.get("slug", ""),
+                    language=data.get("language", "ko"),
+                )
+            except actions.StudioError as refused:
+                error = str(refused)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                record_session(request, user)
+                messages.success(
+                    request,
+                    _("Welcome! Your publication lives at %(address)s")
+                    % {"address": _site_address(publication.slug)},
+                )
+                return redirect("studio:home", publication.slug)
+    return render(
+        request,
+        "studio/signup.html",
+        {"error": error, "data": data, "base_url": settings.HANJI_BASE_URL},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@studio_view
+def publication_new(request: HttpRequest) -> HttpResponse:
+    if not (settings.HANJI_ALLOW_SIGNUPS or request.user.is_staff):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            publication = actions.start_publication(
+                request.user,
+                name=request.POST.get("name", ""),
+                slug=request.POST.get("slug", ""),
+                language=request.POST.get("language", "ko"),
+            )
+        except actions.StudioError as refused:
+            error = str(refused)
+        else:
+            messages.success(
+                request,
+                _("Your publication lives at %(address)s")
+                % {"address": _site_address(publication.slug)},
+            )
+            return redirect("studio:home", publication.slug)
+    return render(
+        request,
+        "studio/publication_new.html",
+        {"error": error, "data": request.POST, "base_url": settings.HANJI_BASE_URL},
+        status=400 if error else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation(request: HttpRequest, publication_id: int, token: str) -> HttpResponse:
+    """GET shows the invitation; POST (signed in) joins the team."""
+    try:
+        found = actions.read_invitation(publication_id, token)
+    except actions.StudioError as refused:
+        return render(request, "studio/invitation.html", {"error": str(refused)}, status=400)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            # A newcomer makes their account here, with the address the invitation went to.
+            try:
+                user = actions.create_account(found.email, request.POST.get("password", ""))
+            except actions.StudioError as refused:
+                return render(
+                    request,
+                    "studio/invitation.html",
+                    {"invitation": found, "error": str(refused)},
+                    status=400,
+                )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            record_session(request, user)
+        actions.accept_invitation(found, request.user)
+        messages.success(
+            request, _("You are on the team of %(name)s.") % {"name": found.publication.name}
+        )
+        return redirect("studio:home", found.publication.slug)
+    return render(request, "studio/invitation.html", {"invitation": found})
