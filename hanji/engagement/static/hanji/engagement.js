@@ -26,7 +26,10 @@
   function show(state) {
     if (!state || !state.ok && state.likes === undefined) return;
     if (state.views_label) each("[data-hanji-views]", function (el) { el.textContent = state.views_label; });
-    if (state.likes_label !== undefined) each("[data-hanji-likes]", function (el) { el.textContent = state.likes_label; });
+    if (state.likes_label !== undefined) {
+      each("[data-hanji-likes]", function (el) { el.textContent = state.likes_label; });
+      each("[data-hanji-likes-meta]", function (el) { el.textContent = "♥ " + state.likes_label; });
+    }
     if (likeButton && state.liked !== undefined) {
       likeButton.setAttribute("aria-pressed", state.liked ? "true" : "false");
       var label = likeButton.querySelector("[data-hanji-like-label]");
