@@ -88,7 +88,11 @@ def _normalize_domain(domain: str) -> str:
             domain = idna.encode(domain, uts46=True).decode("ascii")
         except idna.IDNAError as error:
             raise InvalidEmail(_("The domain is not a valid internationalized name.")) from error
+    if len(domain) > 253:
+        raise InvalidEmail(_("The domain is too long."))
     for label in domain.split("."):
+        if len(label) > 63:
+            raise InvalidEmail(_("A part of the domain is too long (63 characters at most)."))
         if label.startswith("xn--"):
             try:
                 unicode_label = idna.decode(label)

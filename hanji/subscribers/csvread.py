@@ -1,0 +1,223 @@
+"""Reading subscriber CSV files as they come from Excel, Stibee, Maily, Mailchimp, Substack.
+
+Streams the file (memory stays flat whatever its size), detects UTF-8 (with or without BOM)
+and CP949/EUC-KR (Korean Excel), decodes line by line so a file that mixes encodings loses
+no line, cuts off lines longer than MAX_LINE instead of reading them whole, and maps the
+header row to Hanji's columns.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from charset_normalizer import from_bytes
+from django.utils.translation import gettext as _
+
+MAX_LINE = 64 * 1024
+SAMPLE = 256 * 1024
+csv.field_size_limit(MAX_LINE * 2)
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "email": (
+        "email",
+        "e-mail",
+        "email address",
+        "e-mail address",
+        "mail",
+        "address",
+        "이메일",
+        "이메일 주소",
+        "이메일주소",
+        "메일",
+        "메일 주소",
+        "전자우편",
+        "구독자 이메일",
+    ),
+    "name": ("name", "full name", "first name", "이름", "성명", "구독자 이름", "닉네임", "별명"),
+    "tags": ("tags", "tag", "labels", "태그", "라벨", "그룹"),
+    "created": (
+        "created",
+        "created_at",
+        "created at",
+        "signup date",
+        "subscribed",
+        "subscribed at",
+        "date",
+        "가입일",
+        "구독일",
+        "등록일",
+        "구독 일시",
+        "가입 일시",
+        "생성일",
+    ),
+    "status": ("status", "state", "상태", "구독 상태", "구독상태"),
+}
+
+
+def _norm_header(cell: str) -> str:
+    return " ".join(cell.replace("\ufeff", "").strip().strip('"').lower().replace("_", " ").split())
+
+
+def map_header(row: list[str], overrides: dict[str, str] | None = None) -> dict[str, int]:
+    """{hanji column: index} for a header row; overrides map a Hanji column to a header."""
+    headers = [_norm_header(cell) for cell in row]
+    mapping: dict[str, int] = {}
+    for column, header in (overrides or {}).items():
+        wanted = _norm_header(header)
+        if wanted in headers:
+            mapping[column] = headers.index(wanted)
+    for column, aliases in COLUMN_ALIASES.items():
+        if column in mapping:
+            continue
+        normalized = {a.replace("_", " ") for a in aliases}
+        for index, header in enumerate(headers):
+            if header in normalized and index not in mapping.values():
+                mapping[column] = index
+                break
+    return mapping
+
+
+def detect_encoding(sample: bytes) -> str:
+    """ "utf-8-sig", "utf-8" or "cp949" (which reads EUC-KR too), else a best guess."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    cut = sample.rfind(b"\n")
+    head = sample[: cut + 1] if cut > 0 else sample
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp949")
+        return "cp949"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(head).best()
+    if best is None:
+        return "utf-8"
+    name = best.encoding.lower()
+    return "cp949" if name in {"euc_kr", "cp949", "johab", "iso2022_kr"} else name
+
+
+@dataclass
+class Problem:
+    line: int
+    reason: str
+    excerpt: str = ""
+
+
+@dataclass
+class LineSource:
+    """Physical lines of a binary file as text, with the problems met on the way."""
+
+    stream: BinaryIO
+    encoding: str
+    problems: list[Problem] = field(default_factory=list)
+    line: int = 0  # physical line number of the last line yielded
+    position: int = 0  # bytes consumed
+
+    def _alternate(self) -> str:
+        return "cp949" if self.encoding.startswith("utf-8") else "utf-8"
+
+    def __iter__(self) -> Iterator[str]:
+        read = self.stream.readline
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        alternate = self._alternate()
+        first = True
+        while True:
+            raw = read(MAX_LINE)
+            if not raw:
+                return
+            self.position += len(raw)
+            self.line += 1
+            if len(raw) == MAX_LINE and not raw.endswith(b"\n"):
+                # An over-long line: skip the rest of it without holding it in memory.
+                while True:
+                    more = read(MAX_LINE)
+                    self.position += len(more)
+                    if not more or more.endswith(b"\n"):
+                        break
+                self.problems.append(
+                    Problem(
+                        self.line,
+                        _("The line is longer than 64 KB."),
+                        raw[:80].decode("utf-8", "replace"),
+                    )
+                )
+                yield "\n"  # keeps csv's line count equal to ours
+                continue
+            if first and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[3:]
+            first = False
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                try:
+                    text = raw.decode(alternate)
+                except UnicodeDecodeError:
+                    self.problems.append(
+                        Problem(
+                            self.line,
+                            _("The line is in neither UTF-8 nor CP949 (EUC-KR)."),
+                            raw[:80].decode("utf-8", "replace"),
+                        )
+                    )
+                    yield "\n"
+                    continue
+            yield text
+
+
+def count_lines(path: str) -> int:
+    lines = 0
+    last = b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk
+    return lines + (1 if last and not last.endswith(b"\n") else 0)
+
+
+TAG_SPLIT = re.compile(r"[,;|]")
+
+
+def split_tags(cell: str) -> list[str]:
+    return [t for t in (part.strip()[:100] for part in TAG_SPLIT.split(cell or "")) if t]
+
+
+def rows(
+    source: LineSource, dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every CSV record; empty records are skipped."""
+    reader = csv.reader(source, dialect)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            source.problems.append(Problem(reader.line_num, _("Not valid CSV: %s") % error))
+            continue
+        if cells and any(cell.strip() for cell in cells):
+            yield reader.line_num, cells
+
+
+def sniff_dialect(sample_text: str) -> type[csv.Dialect] | csv.Dialect:
+    """Comma by default; a semicolon or tab file (European Excel, TSV) when it clearly is."""
+    first = sample_text.split("\n", 1)[0]
+    if first.count("\t") > first.count(",") and first.count("\t") >= 1:
+        return csv.excel_tab
+    if first.count(";") > first.count(",") and first.count(";") >= 1:
+
+        class Semicolon(csv.excel):
+            delimiter = ";"
+
+        return Semicolon
+    return csv.excel
