@@ -113,23 +113,31 @@ def _apply(post: Post, edit: Edit, by) -> Post:
     return post
 
 
-@transaction.atomic
 def save_from_editor(
     post: Post, edit: Edit, base_version: str, by=None, *, force: bool = False
 ) -> Post:
     """Save the editor's words unless someone saved since `base_version` (EditConflict).
     With `force` (the writer saw the warning and chose their version) it overwrites, and the
     other version stays in the history."""
-    current = Post.objects.select_for_update().select_related("publication").get(pk=post.pk)
-    if version_of(current) != base_version and not force:
+    try:
+        return _save(post, edit, base_version, by, force)
+    except EditConflict:
+        # Kept after the refused transaction, so the refused words survive it.
         record_revision(
-            current,
+            post,
             RevisionKind.AUTOSAVE,
             by,
             title=edit.title,
             subtitle=edit.subtitle,
             body=edit.body_html,
         )
+        raise
+
+
+@transaction.atomic
+def _save(post: Post, edit: Edit, base_version: str, by, force: bool) -> Post:
+    current = Post.objects.select_for_update().select_related("publication").get(pk=post.pk)
+    if version_of(current) != base_version and not force:
         raise EditConflict(current)
     if force and version_of(current) != base_version:
         record_revision(current, RevisionKind.SAVE, None)  # theirs, before it is replaced
@@ -138,9 +146,24 @@ def save_from_editor(
     return current
 
 
-@transaction.atomic
 def autosave(post: Post, edit: Edit, base_version: str, by=None) -> Post:
     """A draft is saved (with the version check); a published post keeps only a revision."""
+    try:
+        return _autosave(post, edit, base_version, by)
+    except EditConflict:
+        record_revision(
+            post,
+            RevisionKind.AUTOSAVE,
+            by,
+            title=edit.title,
+            subtitle=edit.subtitle,
+            body=edit.body_html,
+        )
+        raise
+
+
+@transaction.atomic
+def _autosave(post: Post, edit: Edit, base_version: str, by) -> Post:
     current = Post.objects.select_for_update().select_related("publication").get(pk=post.pk)
     if current.status != Status.DRAFT:
         record_revision(
@@ -153,14 +176,6 @@ def autosave(post: Post, edit: Edit, base_version: str, by=None) -> Post:
         )
         return current
     if version_of(current) != base_version:
-        record_revision(
-            current,
-            RevisionKind.AUTOSAVE,
-            by,
-            title=edit.title,
-            subtitle=edit.subtitle,
-            body=edit.body_html,
-        )
         raise EditConflict(current)
     current = _apply(current, edit, by)
     record_revision(current, RevisionKind.AUTOSAVE, by)
