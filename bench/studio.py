@@ -1,0 +1,200 @@
+"""Benchmark: server time of the studio's dashboard, post list and subscriber list with
+1,000,000 subscribers and 1,000 posts on PostgreSQL.
+
+    .venv/bin/python -m bench.studio
+
+Budget (issue 5): each page under 300 ms at the server, no query per row. The pages are
+requested through Django's test client in one process (the server's own work: middleware,
+queries, templates; no network). Each page is measured cold (the cache of dashboard figures
+emptied first) and warm (median of several requests).
+
+It builds its own database, `bench_studio` on the local PostgreSQL (BENCH_STUDIO_DATABASE_URL
+to change), in a child process, so the figures never mix with another benchmark's settings.
+BENCH_STUDIO_SUBSCRIBERS changes the row count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get(
+    "BENCH_STUDIO_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_studio"
+)
+SUBSCRIBERS = int(os.environ.get("BENCH_STUDIO_SUBSCRIBERS", "1000000"))
+POSTS = 1000
+BUDGET_MS = 300
+SLUG = "bench-studio"
+
+
+def _recreate_database() -> None:
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _populate() -> dict:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from hanji.posts.models import Post
+    from hanji.publications.models import Publication, Role, TeamMember
+    from hanji.subscribers.models import Newsletter
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    publication = Publication.objects.create(name="벤치마크 레터", slug=SLUG)
+    owner = get_user_model().objects.create_user(
+        "owner@example.com", "owner@example.com", "bench-secret-1"
+    )
+    TeamMember.objects.create(publication=publication, user=owner, role=Role.OWNER)
+    newsletter = Newsletter.objects.create(publication=publication, name="주간", slug="weekly")
+    now = timezone.now()
+    Post.objects.bulk_create(
+        Post(
+            publication=publication,
+            title=f"벤치마크 글 {i}",
+            slug=f"post-{i}",
+            body="<p>" + "한지 " * 300 + "</p>",
+            status="published" if i % 10 else "draft",
+            published_at=now - timezone.timedelta(hours=i) if i % 10 else None,
+            view_count=i * 7,
+        )
+        for i in range(POSTS)
+    )
+    with connection.cursor() as cursor:
+        # A million subscribers over three years, mostly active, in one statement each.
+        cursor.execute(
+            """
+            INSERT INTO subscribers_subscriber
+                (publication_id, email, name, status, source, tags, notes, created_at,
+                 confirmed_at, token_version, updated_at)
+            SELECT %s, 'reader' || g || '@example.org', '독자' || g,
+                   CASE WHEN g %% 20 = 0 THEN 'unsubscribed' WHEN g %% 50 = 1 THEN 'pending'
+                        WHEN g %% 97 = 2 THEN 'bounced' ELSE 'active' END,
+                   CASE WHEN g %% 3 = 0 THEN 'import' ELSE 'form' END,
+                   CASE WHEN g %% 10 = 0 THEN '["vip"]'::jsonb ELSE '[]'::jsonb END, '',
+                   now() - (g * interval '90 seconds'), now() - (g * interval '90 seconds'), 0, now()
+            FROM generate_series(1, %s) AS g
+            """,
+            [publication.pk, SUBSCRIBERS],
+        )
+        cursor.execute(
+            """
+            INSERT INTO subscribers_subscription (subscriber_id, newsletter_id, created_at)
+            SELECT id, %s, created_at FROM subscribers_subscriber WHERE publication_id = %s
+            """,
+            [newsletter.pk, publication.pk],
+        )
+        cursor.execute("VACUUM ANALYZE")
+    return {"populate_s": round(time.perf_counter() - started, 1)}
+
+
+def _measure(client, url: str, runs: int = 7) -> dict:
+    from django.core.cache import cache
+
+    cache.clear()
+    started = time.perf_counter()
+    response = client.get(url)
+    cold = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (url, response.status_code)
+    warm = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(url)
+        warm.append((time.perf_counter() - started) * 1000)
+    return {
+        "cold_ms": round(cold, 1),
+        "warm_median_ms": round(statistics.median(warm), 1),
+        "warm_max_ms": round(max(warm), 1),
+        "bytes": len(response.content),
+    }
+
+
+def child() -> dict:
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    os.environ.setdefault("HANJI_DATA_DIR", str(ROOT / "var" / "bench-studio"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "hanji.settings"
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["*"]
+    figures = _populate()
+    client = Client(HTTP_ACCEPT_LANGUAGE="ko")
+    client.force_login(get_user_model().objects.get(username="owner@example.com"))
+    pages = {
+        "dashboard": f"/studio/p/{SLUG}/",
+        "post_list": f"/studio/p/{SLUG}/posts/",
+        "subscriber_list": f"/studio/p/{SLUG}/subscribers/",
+        "subscriber_list_filtered": f"/studio/p/{SLUG}/subscribers/?status=active&tag=vip",
+        "post_list_page_10": f"/studio/p/{SLUG}/posts/?page=10",
+    }
+    client.get(pages["dashboard"])  # warm the process (imports, templates), not the cache
+    for name, url in pages.items():
+        figures[name] = _measure(client, url)
+    figures["subscribers"] = SUBSCRIBERS
+    figures["posts"] = POSTS
+    figures["budget_ms"] = BUDGET_MS
+    figures["within_budget"] = all(
+        figures[name]["cold_ms"] < BUDGET_MS and figures[name]["warm_median_ms"] < BUDGET_MS
+        for name in pages
+    )
+    return figures
+
+
+def main() -> dict:
+    _recreate_database()
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.studio", "--child"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        print(result.stdout[-3000:], result.stderr[-3000:])
+        raise SystemExit("bench.studio failed")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    print(
+        f"studio pages with {figures['subscribers']:,} subscribers and {figures['posts']:,} posts (PostgreSQL)"
+    )
+    print(f"  populate: {figures['populate_s']} s")
+    for name in (
+        "dashboard",
+        "post_list",
+        "post_list_page_10",
+        "subscriber_list",
+        "subscriber_list_filtered",
+    ):
+        f = figures[name]
+        print(
+            f"  {name:26} cold {f['cold_ms']:7.1f} ms   warm median {f['warm_median_ms']:6.1f} ms"
+            f"   max {f['warm_max_ms']:6.1f} ms"
+        )
+    verdict = "met" if figures["within_budget"] else "MISSED"
+    print(f"  budget {BUDGET_MS} ms per page (cold and warm): {verdict}")
+    return figures
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        print(json.dumps(child()))
+    else:
+        main()
