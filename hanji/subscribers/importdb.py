@@ -9,6 +9,7 @@ use the unique (publication, email) index for it.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 
 from django.db import connection
@@ -24,6 +25,7 @@ from hanji.subscribers.models import (
 )
 
 STAGE = "hanji_import_stage"
+SQLITE_CACHE_KB = int(os.environ.get("HANJI_IMPORT_SQLITE_CACHE", "-65536"))  # 64 MB
 SUB = Subscriber._meta.db_table
 SUBSCRIPTION = Subscription._meta.db_table
 OPT_OUT = NewsletterOptOut._meta.db_table
@@ -57,11 +59,18 @@ class Stage:
                     f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (email TEXT, name TEXT, "
                     "tags TEXT, created_at TEXT, status TEXT)"
                 )
+                # A bulk load: a bigger page cache for the index look-ups into a big table
+                # (SQLite's default is 2 MB), given back when the import ends.
+                cursor.execute("PRAGMA cache_size")
+                self._sqlite_cache = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KB}")
         return self
 
     def __exit__(self, *exc):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            if not self.pg:
+                cursor.execute(f"PRAGMA cache_size = {self._sqlite_cache}")
         return False
 
     # --- one batch ------------------------------------------------------------------------
@@ -103,11 +112,10 @@ class Stage:
             self._load(cursor, rows)
             existing = self._existing(cursor)
             updated = self._merge(cursor, rows, existing)
-            new_ids = self._insert(cursor)
-            self._subscribe(cursor)
-            if new_ids:
-                self._log_consent(cursor, new_ids)
-            joined = self._joined_existing(cursor, existing) if existing else set()
+            new = self._insert(cursor)
+            joined = self._subscribe(cursor, new, existing)
+            if new:
+                self._log_consent(cursor, new)
         for subscriber_id, (_name, _tags, status) in existing.items():
             if status in SUPPRESSED:
                 counts.suppressed += 1
@@ -115,7 +123,7 @@ class Stage:
                 counts.merged += 1
             else:
                 counts.unchanged += 1
-        counts.created += len(new_ids)
+        counts.created += len(new)
 
     def _existing(self, cursor) -> dict[int, tuple[str, list, str]]:
         cursor.execute(
@@ -159,9 +167,10 @@ class Stage:
             )
         return {u[3] for u in updates}
 
-    def _insert(self, cursor) -> list[tuple[int, str]]:
+    def _insert(self, cursor) -> list[tuple[int, str, str]]:
+        """Add the addresses that are new; (id, email, status) of each one added."""
         now = self._dt(self.now)
-        active = str(SubscriberStatus.ACTIVE)
+        cast = "::timestamptz" if self.pg else ""
         columns = (
             "publication_id, email, name, status, source, tags, notes, created_at, "
             "confirmed_at, unsubscribed_at, advertising_consent_at, night_consent_at, "
@@ -169,80 +178,100 @@ class Stage:
         )
         select = (
             f"SELECT %s, t.email, t.name, t.status, 'import', t.tags{'::jsonb' if self.pg else ''}, "
-            f"'', t.created_at, CASE WHEN t.status = %s THEN %s{'::timestamptz' if self.pg else ''} END, "
-            f"CASE WHEN t.status = 'unsubscribed' THEN %s{'::timestamptz' if self.pg else ''} END, "
-            f"NULL, NULL, NULL, 0, %s FROM {STAGE} t "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {SUB} s WHERE s.publication_id = %s AND s.email = t.email)"
+            f"'', t.created_at, CASE WHEN t.status = 'active' THEN %s{cast} END, "
+            f"CASE WHEN t.status = 'unsubscribed' THEN %s{cast} END, "
+            f"NULL, NULL, NULL, 0, %s FROM {STAGE} t"
         )
-        params = [self.publication_id, active, now, now, now, self.publication_id]
+        # The unique (publication, email) index decides what is new, also against a reader
+        # who subscribes through the form while the import runs.
         if self.pg:
             sql = (
                 f"INSERT INTO {SUB} ({columns}) {select} "
-                "ON CONFLICT (publication_id, email) DO NOTHING RETURNING id"
+                "ON CONFLICT (publication_id, email) DO NOTHING RETURNING id, email, status"
             )
         else:
-            sql = f"INSERT OR IGNORE INTO {SUB} ({columns}) {select} RETURNING id"
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+            sql = f"INSERT OR IGNORE INTO {SUB} ({columns}) {select} RETURNING id, email, status"
+        cursor.execute(sql, [self.publication_id, now, now, now])
+        return cursor.fetchall()
 
-    def _subscribe(self, cursor) -> None:
-        """Every staged address that may receive mail joins the import's newsletters, unless
-        it left that newsletter before."""
-        marks = ", ".join(["%s"] * len(SUPPRESSED))
-        conflict = "ON CONFLICT (newsletter_id, subscriber_id) DO NOTHING" if self.pg else ""
-        verb = "INSERT INTO" if self.pg else "INSERT OR IGNORE INTO"
-        for newsletter_id in self.newsletter_ids:
-            cursor.execute(
-                f"{verb} {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
-                f"SELECT s.id, %s, %s FROM {STAGE} t "
-                f"{self.join} {SUB} s ON s.publication_id = %s AND s.email = t.email "
-                f"WHERE s.status NOT IN ({marks}) AND NOT EXISTS (SELECT 1 FROM {OPT_OUT} o "
-                f"WHERE o.newsletter_id = %s AND o.subscriber_id = s.id) {conflict}",
-                [
-                    newsletter_id,
-                    self._dt(self.now),
-                    self.publication_id,
-                    *SUPPRESSED,
-                    newsletter_id,
-                ],
-            )
+    def _chunks(self, ids: list[int], size: int = 5000):
+        for start in range(0, len(ids), size):
+            yield ids[start : start + size]
 
-    def _joined_existing(self, cursor, existing) -> set[int]:
-        """Existing subscribers that this batch put on a newsletter (they count as merged)."""
-        if not self.newsletter_ids:
-            return set()
-        ids = list(existing)
-        found: set[int] = set()
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
+    def _pairs(self, cursor, table: str, ids: list[int]) -> set[tuple[int, int]]:
+        """(subscriber, newsletter) pairs of `table` for these subscribers and newsletters."""
+        found: set[tuple[int, int]] = set()
+        wanted = set(self.newsletter_ids)
+        for chunk in self._chunks(ids):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT DISTINCT subscriber_id FROM {SUBSCRIPTION} "
-                f"WHERE subscriber_id IN ({marks}) AND created_at = %s",
-                [*chunk, self._dt(self.now)],
+                f"SELECT subscriber_id, newsletter_id FROM {table} WHERE subscriber_id IN ({marks})",
+                chunk,
             )
-            found.update(r[0] for r in cursor.fetchall())
+            found.update(pair for pair in cursor.fetchall() if pair[1] in wanted)
         return found
 
-    def _log_consent(self, cursor, new_ids: list[int]) -> None:
+    def _subscribe(self, cursor, new, existing) -> set[int]:
+        """Put every address that may be mailed on the import's newsletters, except where the
+        reader left that newsletter before. Returns the existing subscribers that joined one."""
+        if not self.newsletter_ids:
+            return set()
+        receivers = [i for i, _email, status in new if status not in SUPPRESSED]
+        old = [i for i, (_n, _t, status) in existing.items() if status not in SUPPRESSED]
+        skip = (
+            self._pairs(cursor, SUBSCRIPTION, old) | self._pairs(cursor, OPT_OUT, old)
+            if old
+            else set()
+        )
+        pairs = [
+            (subscriber_id, newsletter_id)
+            for newsletter_id in self.newsletter_ids
+            for subscriber_id in (*receivers, *old)
+            if (subscriber_id, newsletter_id) not in skip
+        ]
+        if not pairs:
+            return set()
+        now = self._dt(self.now)
+        if self.pg:
+            cursor.execute(
+                f"INSERT INTO {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
+                "SELECT unnest(%s::bigint[]), unnest(%s::bigint[]), %s "
+                "ON CONFLICT (newsletter_id, subscriber_id) DO NOTHING",
+                [[p[0] for p in pairs], [p[1] for p in pairs], now],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
+                "VALUES (%s, %s, %s)",
+                [(sid, nid, now) for sid, nid in pairs],
+            )
+        return {sid for sid, _nid in pairs} & set(old)
+
+    def _log_consent(self, cursor, new) -> None:
+        """One consent record per new subscriber, naming the statement it rests on."""
         action = "import" if self.import_run.status != SubscriberStatus.ACTIVE else "import-active"
+        now = self._dt(self.now)
         if self.pg:
             cursor.execute(
                 f"INSERT INTO {CONSENT} (publication_id, subscriber_id, email, action, statement, "
                 "channel, ip, user_agent, created_at) "
-                f"SELECT s.publication_id, s.id, s.email, %s, %s, %s, NULL, '', %s FROM {SUB} s "
-                "WHERE s.id = ANY(%s)",
-                [action, self.statement, self.channel, self.now, new_ids],
+                "SELECT %s, unnest(%s::bigint[]), unnest(%s::text[]), %s, %s, %s, NULL, '', %s",
+                [
+                    self.publication_id,
+                    [n[0] for n in new],
+                    [n[1] for n in new],
+                    action,
+                    self.statement,
+                    self.channel,
+                    now,
+                ],
             )
             return
-        now = self._dt(self.now)
-        for start in range(0, len(new_ids), 10_000):
-            chunk = new_ids[start : start + 10_000]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {CONSENT} (publication_id, subscriber_id, email, action, statement, "
-                "channel, ip, user_agent, created_at) "
-                f"SELECT s.publication_id, s.id, s.email, %s, %s, %s, NULL, '', %s FROM {SUB} s "
-                f"WHERE s.id IN ({marks})",
-                [action, self.statement, self.channel, now, *chunk],
-            )
+        cursor.executemany(
+            f"INSERT INTO {CONSENT} (publication_id, subscriber_id, email, action, statement, "
+            "channel, ip, user_agent, created_at) VALUES (%s, %s, %s, %s, %s, %s, NULL, '', %s)",
+            [
+                (self.publication_id, i, email, action, self.statement, self.channel, now)
+                for i, email, _status in new
+            ],
+        )

@@ -75,8 +75,13 @@ labels = st.from_regex(r"\A[a-zA-Z0-9가-힣-]{1,12}\Z")
 domains = st.lists(labels, min_size=1, max_size=3).map(".".join).map(lambda d: d + ".com")
 candidates = st.one_of(
     st.text(max_size=80),
-    st.builds(lambda l, d: f"{l}@{d}", local_parts, domains),
-    st.builds(lambda l, d, ws: f"{ws}{l}@{d}{ws}", local_parts, domains, st.sampled_from([" ", "\t", "\u3000"])),
+    st.builds(lambda local, dom: f"{local}@{dom}", local_parts, domains),
+    st.builds(
+        lambda local, dom, ws: f"{ws}{local}@{dom}{ws}",
+        local_parts,
+        domains,
+        st.sampled_from([" ", "\t", "\u3000"]),
+    ),
 )
 
 
@@ -98,7 +103,7 @@ def test_normalizing_is_idempotent_and_yields_a_safe_ascii_address(raw):
     assert normalize_email(display_email(stored)) == stored
 
 
-@given(st.builds(lambda l, d: f"{l}@{d}", local_parts, domains))
+@given(st.builds(lambda local, dom: f"{local}@{dom}", local_parts, domains))
 def test_the_fast_path_agrees_with_the_full_rules(raw):
     fast = addresses.FAST_RE.match(raw.strip())
     assume(fast is not None)

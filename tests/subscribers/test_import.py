@@ -38,7 +38,13 @@ def write(tmp_path):
 def hanji_import(path, *args, publication="weekly"):
     out = io.StringIO()
     call_command(
-        "subscribers", "import", path, "--publication", publication, "--no-progress", *args,
+        "subscribers",
+        "import",
+        path,
+        "--publication",
+        publication,
+        "--no-progress",
+        *args,
         stdout=out,
     )
     return out.getvalue()
@@ -54,7 +60,7 @@ def emails():
 
 
 def test_it_imports_a_korean_excel_file_in_cp949(publication, weekly, write):
-    path = write("이메일,이름,태그\nkim@example.com,김한지,\"vip, 서울\"\n", encoding="cp949")
+    path = write('이메일,이름,태그\nkim@example.com,김한지,"vip, 서울"\n', encoding="cp949")
     out = hanji_import(path)
     assert "cp949" in out
     kim = Subscriber.objects.get(email="kim@example.com")
@@ -74,8 +80,8 @@ def test_it_reads_utf8_with_or_without_bom(publication, weekly, write, bom):
 
 def test_a_file_mixing_encodings_loses_no_line(publication, weekly, write):
     content = (
-        "email,name\n".encode()
-        + "a@example.com,가나다\n".encode("utf-8")
+        b"email,name\n"
+        + "a@example.com,가나다\n".encode()
         + "b@example.com,라마바\n".encode("cp949")
         + b"c@example.com,\xff\xfe\xfd\n"
     )
@@ -107,7 +113,7 @@ def test_every_bad_line_is_reported_with_its_number_and_the_good_rows_are_import
         "good1@example.com,One\n"  # ragged: fewer cells
         "good2@example.com,Two,x,y,z\n"  # ragged: more cells
         "not-an-address,Bad\n"
-        "=HYPERLINK(\"http://evil\"),Formula\n"
+        '=HYPERLINK("http://evil"),Formula\n'
         ",empty email\n"
         '"evil@example.com\r\nBcc: x@y.z",Inject\n'  # quoted: one cell over two lines
         "good3@example.com,=1+2\n"
@@ -176,7 +182,9 @@ def test_a_status_column_brings_the_old_platforms_suppressions_along(publication
     hanji_import(write(content))
     statuses = dict(Subscriber.objects.values_list("email", "status"))
     assert statuses == {
-        "a@example.com": "active", "b@example.com": "unsubscribed", "c@example.com": "complained"
+        "a@example.com": "active",
+        "b@example.com": "unsubscribed",
+        "c@example.com": "complained",
     }
     assert [s.email for s in segment_recipients(publication, weekly)] == ["a@example.com"]
 
@@ -186,11 +194,15 @@ def test_a_reader_who_left_a_newsletter_is_not_put_back_on_it(
 ):
     reader = make_subscriber("left@example.com", newsletters=[weekly, digest])
     actions.unsubscribe(reader, weekly)
-    hanji_import(write("email\nleft@example.com\n"), "--newsletter", "weekly", "--newsletter", "daily")
+    hanji_import(
+        write("email\nleft@example.com\n"), "--newsletter", "weekly", "--newsletter", "daily"
+    )
     assert list(reader.subscriptions.values_list("newsletter__slug", flat=True)) == ["daily"]
 
 
-def test_a_reader_who_deleted_their_data_is_not_imported_again(publication, weekly, make_subscriber, write):
+def test_a_reader_who_deleted_their_data_is_not_imported_again(
+    publication, weekly, make_subscriber, write
+):
     actions.delete_subscriber(make_subscriber("erased@example.com"))
     hanji_import(write("email\nerased@example.com\nfine@example.com\n"))
     assert emails() == ["fine@example.com"]
@@ -222,7 +234,10 @@ def test_an_active_import_records_whose_statement_the_consent_rests_on(publicati
     assert event.action == "import-active"
     assert "from-stibee.csv" in event.statement and "from-stibee.csv" in event.channel
     hanji_import(write("email\nb@example.com\n"), "--consent", "2024년 행사 현장에서 서면 동의")
-    assert ConsentEvent.objects.get(email="b@example.com").statement == "2024년 행사 현장에서 서면 동의"
+    assert (
+        ConsentEvent.objects.get(email="b@example.com").statement
+        == "2024년 행사 현장에서 서면 동의"
+    )
 
 
 def test_a_pending_import_adds_pending_subscribers_who_receive_nothing(publication, weekly, write):
@@ -248,16 +263,21 @@ def test_signup_dates_come_along_in_the_usual_formats(publication, weekly, write
     assert created["junk@example.com"].year >= 2026
 
 
-def test_progress_figures_are_readable_while_and_after_it_runs(publication, weekly, write, monkeypatch):
+def test_progress_figures_are_readable_while_and_after_it_runs(
+    publication, weekly, write, monkeypatch
+):
     from hanji.subscribers import importer
 
     monkeypatch.setattr(importer, "BATCH", 3)
     path = write("email\n" + "".join(f"r{i}@example.com\n" for i in range(10)))
     seen = []
     run = create_import(publication, path)
-    run_import(run.pk, progress=lambda r: seen.append(
-        Import.objects.values_list("processed_rows", "total_rows").get(pk=r.pk)
-    ))
+    run_import(
+        run.pk,
+        progress=lambda r: seen.append(
+            Import.objects.values_list("processed_rows", "total_rows").get(pk=r.pk)
+        ),
+    )
     assert seen[0] == (3, 10) and seen[-1] == (10, 10)
     run.refresh_from_db()
     assert (run.state, run.percent, run.created_count) == (ImportState.DONE, 100, 10)
@@ -266,8 +286,9 @@ def test_progress_figures_are_readable_while_and_after_it_runs(publication, week
 @pytest.mark.django_db(transaction=True)
 def test_the_same_import_runs_as_a_background_task(publication, weekly, write):
     run = create_import(publication, write("email\nbg@example.com\n"))
-    from hanji.subscribers.importer import enqueue_import
     from django.db import transaction
+
+    from hanji.subscribers.importer import enqueue_import
 
     with transaction.atomic():
         enqueue_import(run)
@@ -277,7 +298,9 @@ def test_the_same_import_runs_as_a_background_task(publication, weekly, write):
 
 
 def test_a_column_can_be_mapped_by_hand(publication, weekly, write):
-    hanji_import(write("Contact,Who\nx@example.com,X\n"), "--column", "email=Contact", "--column", "name=Who")
+    hanji_import(
+        write("Contact,Who\nx@example.com,X\n"), "--column", "email=Contact", "--column", "name=Who"
+    )
     assert Subscriber.objects.get(email="x@example.com").name == "X"
 
 

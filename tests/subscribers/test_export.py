@@ -1,0 +1,74 @@
+"""`hanji subscribers export`: columns, filters, formula neutralizing, Excel BOM."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+
+from hanji.subscribers.exporter import neutralize
+from hanji.subscribers.models import Segment, SubscriberStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def export(*args) -> str:
+    out = io.StringIO()
+    call_command("subscribers", "export", "--publication", "weekly", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_export_has_the_promised_columns(publication, weekly, digest, make_subscriber):
+    make_subscriber(
+        "a@example.com", name="에이", newsletters=[weekly, digest], tags=["vip", "서울"]
+    )
+    rows = list(csv.DictReader(io.StringIO(export())))
+    assert {"email", "name", "status", "newsletters", "tags", "created", "confirmed"} <= set(
+        rows[0]
+    )
+    row = rows[0]
+    assert (row["email"], row["name"], row["status"]) == ("a@example.com", "에이", "active")
+    assert row["newsletters"] == "주간 레터; 데일리 다이제스트"
+    assert row["tags"] == "vip, 서울"
+    assert row["created"].endswith("+09:00")
+
+
+def test_formula_cells_are_neutralized(publication, weekly, make_subscriber):
+    make_subscriber("f@example.com", name='=HYPERLINK("http://evil")')
+    make_subscriber("g@example.com", name="@SUM(A1)", tags=["+1", "-x"])
+    rows = {r["email"]: r for r in csv.DictReader(io.StringIO(export()))}
+    assert rows["f@example.com"]["name"] == '\'=HYPERLINK("http://evil")'
+    assert rows["g@example.com"]["name"] == "'@SUM(A1)"
+    assert rows["g@example.com"]["tags"] == "'+1, -x"
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert neutralize(start + "x") == "'" + start + "x"
+    assert neutralize("plain") == "plain"
+
+
+def test_filters_and_segments_select_who_is_exported(publication, weekly, digest, make_subscriber):
+    make_subscriber("a@example.com", newsletters=[weekly], tags=["vip"])
+    make_subscriber("b@example.com", newsletters=[digest])
+    make_subscriber("c@example.com", status=SubscriberStatus.UNSUBSCRIBED)
+
+    def emails(*args):
+        return [r["email"] for r in csv.DictReader(io.StringIO(export(*args)))]
+
+    assert emails() == ["a@example.com", "b@example.com", "c@example.com"]
+    assert emails("--status", "active") == ["a@example.com", "b@example.com"]
+    assert emails("--newsletter", "daily") == ["b@example.com"]
+    assert emails("--tag", "vip") == ["a@example.com"]
+    Segment.objects.create(publication=publication, name="gone", statuses=["unsubscribed"])
+    assert emails("--segment", "gone") == ["c@example.com"]
+
+
+def test_an_excel_export_starts_with_a_bom_and_goes_to_a_file(
+    publication, weekly, make_subscriber, tmp_path
+):
+    make_subscriber("a@example.com", name="한글")
+    target = tmp_path / "out.csv"
+    export("--excel-bom", "--output", str(target))
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "한글".encode() in data
