@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "STALE_SECONDS": 10.0,
     "REENQUEUE_SECONDS": 30.0,
     "WATCH_SECONDS": 30.0,
+    # A loop whose transport stays down this long leaves (the watcher brings a new one).
+    "DOWN_SECONDS": 300.0,
     # How long a loop waits in place for work due soon before it leaves it to a wake-up task.
     "IDLE_SECONDS": 20.0,
     # Auto-pause: this share of permanent failures among at least MIN recent results.

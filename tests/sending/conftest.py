@@ -20,6 +20,7 @@ def fast_retries(settings):
     settings.HANJI_SEND_RETRY_MAX_SECONDS = 0.2
     settings.HANJI_SEND_IDLE_SECONDS = 5.0
     settings.HANJI_SEND_LEASE_SECONDS = 5.0
+    settings.HANJI_SEND_DOWN_SECONDS = 15.0
     return settings
 
 

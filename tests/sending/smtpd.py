@@ -4,6 +4,7 @@ and come back on the same port."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -68,7 +69,8 @@ class Handler:
         with self.lock:
             self.received.append(item)
         if self.on_message:
-            self.on_message(item)
+            # In a thread: the hook may use the database, which Django keeps out of event loops.
+            await asyncio.to_thread(self.on_message, item)
         return "250 2.0.0 Message accepted"
 
 

@@ -136,6 +136,9 @@ class SMTPConnection(Connection):
                 self.connect()
             except smtplib.SMTPAuthenticationError as error:
                 return Outcome(HALT, error.smtp_code, f"login refused: {_text(error.smtp_error)}")
+            except smtplib.SMTPNotSupportedError as error:
+                # A login or STARTTLS the server does not offer: waiting will not change it.
+                return Outcome(HALT, 0, f"the server does not support it: {error}")
             except smtplib.SMTPResponseException as error:
                 self._drop()
                 return Outcome(DOWN, error.smtp_code, _text(error.smtp_error))
