@@ -48,7 +48,9 @@ def test_kill_9_at_random_points_of_a_10000_recipient_send_loses_and_doubles_not
         worker = Worker(env, db_tasks / f"worker-{trial}.log")
         target = len(smtp_server.received) + rng.randint(300, 2500)
         wait_for(
-            lambda: len(smtp_server.received) >= target, 120, f"trial {trial} to reach {target}"
+            lambda target=target: len(smtp_server.received) >= target,
+            120,
+            f"trial {trial}: {target}",
         )
         worker.kill()
     worker = Worker(env, db_tasks / "worker-last.log")
