@@ -25,6 +25,7 @@ from hanji.subscribers.models import (
     SUPPRESSED_STATUSES,
     ConsentEvent,
     ErasedAddress,
+    Import,
     Newsletter,
     NewsletterOptOut,
     Source,
@@ -495,9 +496,35 @@ def export_data(subscriber: Subscriber) -> dict:
                 "user_agent": e.user_agent,
                 "at": iso(e.created_at),
             }
-            for e in subscriber.consent_events.all()
+            for e in consent_log(subscriber)
         ],
     }
+
+
+def consent_log(subscriber: Subscriber) -> list[ConsentEvent]:
+    """The subscriber's consent records, oldest first: the ConsentEvent rows, and for an
+    imported subscriber the import's own record (kept once per import, see importer)."""
+    events = list(subscriber.consent_events.all())
+    run = (
+        Import.objects.filter(pk=subscriber.import_run_id).first()
+        if subscriber.import_run_id
+        else None
+    )
+    if run is not None:
+        action = "import-active" if run.status == SubscriberStatus.ACTIVE else "import"
+        events.append(
+            ConsentEvent(
+                publication_id=subscriber.publication_id,
+                subscriber=subscriber,
+                email=subscriber.email,
+                action=action,
+                statement=run.consent,
+                channel=f"import #{run.pk}: {run.filename}",
+                created_at=run.started_at or run.created_at,
+            )
+        )
+        events.sort(key=lambda e: e.created_at)
+    return events
 
 
 def erased_digest(publication_id: int, email: str) -> str:

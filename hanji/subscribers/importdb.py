@@ -16,11 +16,9 @@ from django.db import connection
 
 from hanji.subscribers.models import (
     SUPPRESSED_STATUSES,
-    ConsentEvent,
     Import,
     NewsletterOptOut,
     Subscriber,
-    SubscriberStatus,
     Subscription,
 )
 
@@ -29,7 +27,6 @@ SQLITE_CACHE_KB = int(os.environ.get("HANJI_IMPORT_SQLITE_CACHE", "-65536"))  # 
 SUB = Subscriber._meta.db_table
 SUBSCRIPTION = Subscription._meta.db_table
 OPT_OUT = NewsletterOptOut._meta.db_table
-CONSENT = ConsentEvent._meta.db_table
 SUPPRESSED = tuple(str(s) for s in SUPPRESSED_STATUSES)
 
 
@@ -82,7 +79,13 @@ class Stage:
         return str(value.astimezone(UTC).replace(tzinfo=None))
 
     def _load(self, cursor, rows) -> None:
-        cursor.execute(f"DELETE FROM {STAGE}")
+        if self.pg:
+            # An import can be run again (it is idempotent), so a batch need not wait for its
+            # WAL to reach the disk; a crash loses at most the last batches, never consistency.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(f"TRUNCATE {STAGE}")
+        else:
+            cursor.execute(f"DELETE FROM {STAGE}")
         tuples = [
             (
                 r.email,
@@ -114,8 +117,6 @@ class Stage:
             updated = self._merge(cursor, rows, existing)
             new = self._insert(cursor)
             joined = self._subscribe(cursor, new, existing)
-            if new:
-                self._log_consent(cursor, new)
         for subscriber_id, (_name, _tags, status) in existing.items():
             if status in SUPPRESSED:
                 counts.suppressed += 1
@@ -174,13 +175,13 @@ class Stage:
         columns = (
             "publication_id, email, name, status, source, tags, notes, created_at, "
             "confirmed_at, unsubscribed_at, advertising_consent_at, night_consent_at, "
-            "advertising_reminded_at, token_version, updated_at"
+            "advertising_reminded_at, token_version, updated_at, import_run_id"
         )
         select = (
             f"SELECT %s, t.email, t.name, t.status, 'import', t.tags{'::jsonb' if self.pg else ''}, "
             f"'', t.created_at, CASE WHEN t.status = 'active' THEN %s{cast} END, "
             f"CASE WHEN t.status = 'unsubscribed' THEN %s{cast} END, "
-            f"NULL, NULL, NULL, 0, %s FROM {STAGE} t"
+            f"NULL, NULL, NULL, 0, %s, %s FROM {STAGE} t"
         )
         # The unique (publication, email) index decides what is new, also against a reader
         # who subscribes through the form while the import runs.
@@ -191,7 +192,7 @@ class Stage:
             )
         else:
             sql = f"INSERT OR IGNORE INTO {SUB} ({columns}) {select} RETURNING id, email, status"
-        cursor.execute(sql, [self.publication_id, now, now, now])
+        cursor.execute(sql, [self.publication_id, now, now, now, self.import_run.pk])
         return cursor.fetchall()
 
     def _chunks(self, ids: list[int], size: int = 5000):
@@ -246,32 +247,3 @@ class Stage:
                 [(sid, nid, now) for sid, nid in pairs],
             )
         return {sid for sid, _nid in pairs} & set(old)
-
-    def _log_consent(self, cursor, new) -> None:
-        """One consent record per new subscriber, naming the statement it rests on."""
-        action = "import" if self.import_run.status != SubscriberStatus.ACTIVE else "import-active"
-        now = self._dt(self.now)
-        if self.pg:
-            cursor.execute(
-                f"INSERT INTO {CONSENT} (publication_id, subscriber_id, email, action, statement, "
-                "channel, ip, user_agent, created_at) "
-                "SELECT %s, unnest(%s::bigint[]), unnest(%s::text[]), %s, %s, %s, NULL, '', %s",
-                [
-                    self.publication_id,
-                    [n[0] for n in new],
-                    [n[1] for n in new],
-                    action,
-                    self.statement,
-                    self.channel,
-                    now,
-                ],
-            )
-            return
-        cursor.executemany(
-            f"INSERT INTO {CONSENT} (publication_id, subscriber_id, email, action, statement, "
-            "channel, ip, user_agent, created_at) VALUES (%s, %s, %s, %s, %s, %s, NULL, '', %s)",
-            [
-                (self.publication_id, i, email, action, self.statement, self.channel, now)
-                for i, email, _status in new
-            ],
-        )

@@ -5,8 +5,9 @@
 2. Rows are merged in batches of BATCH addresses (duplicates inside the batch first).
 3. Each batch goes into a temporary staging table (executemany on SQLite, COPY on
    PostgreSQL), and set-based statements do the rest: existing subscribers are read once,
-   new ones inserted with ON CONFLICT DO NOTHING, subscriptions added except for suppressed
-   subscribers and readers who left that newsletter, one consent record per new subscriber.
+   new ones inserted with ON CONFLICT DO NOTHING (each pointing at this Import row, whose
+   consent statement is their consent record), subscriptions added except for suppressed
+   subscribers and readers who left that newsletter.
 4. Progress goes to the Import row after every batch (the studio reads it) and to a callback
    (the terminal's progress bar).
 

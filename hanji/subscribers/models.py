@@ -99,6 +99,19 @@ class Subscriber(models.Model):
     # Part of every single-use token (confirm, sign-in, email change); bumped when one is
     # used, so every link issued before stops working.
     token_version = models.PositiveIntegerField(default=0)
+    # The import that added this subscriber. Its consent statement, operator, file and time
+    # are this subscriber's consent record, kept once per import rather than copied a
+    # million times (docs/decisions.md). Import rows are never deleted, so no constraint.
+    import_run = models.ForeignKey(
+        "Import",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        editable=False,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -230,14 +230,15 @@ def test_importing_the_same_file_twice_changes_nothing(publication, weekly, writ
 def test_an_active_import_records_whose_statement_the_consent_rests_on(publication, weekly, write):
     path = write("email\na@example.com\n", name="from-stibee.csv")
     hanji_import(path)
-    event = ConsentEvent.objects.get(email="a@example.com")
-    assert event.action == "import-active"
-    assert "from-stibee.csv" in event.statement and "from-stibee.csv" in event.channel
+    a = Subscriber.objects.get(email="a@example.com")
+    (record,) = [e for e in actions.consent_log(a) if e.action == "import-active"]
+    assert "from-stibee.csv" in record.statement and "from-stibee.csv" in record.channel
     hanji_import(write("email\nb@example.com\n"), "--consent", "2024년 행사 현장에서 서면 동의")
-    assert (
-        ConsentEvent.objects.get(email="b@example.com").statement
-        == "2024년 행사 현장에서 서면 동의"
-    )
+    b = Subscriber.objects.get(email="b@example.com")
+    assert [e.statement for e in actions.consent_log(b)] == ["2024년 행사 현장에서 서면 동의"]
+    # The reader sees it in their own data export too.
+    exported = actions.export_data(b)["consent_log"]
+    assert exported[0]["statement"] == "2024년 행사 현장에서 서면 동의"
 
 
 def test_a_pending_import_adds_pending_subscribers_who_receive_nothing(publication, weekly, write):
