@@ -9,6 +9,7 @@ the placeholders filled here. Either way each recipient's outcome comes back sep
 from __future__ import annotations
 
 import email.utils
+from email.headerregistry import Address
 import time
 
 from django.core.mail import EmailMultiAlternatives
@@ -83,7 +84,8 @@ class AnymailConnection(Connection):
 
     def _common(self, to: list[str], text: str, html: str) -> EmailMultiAlternatives:
         c = self.template.compiled
-        sender = email.utils.formataddr((c["from_name"], c["from_email"]))
+        # Unencoded: Django encodes the display name itself.
+        sender = str(Address(display_name=c["from_name"], addr_spec=c["from_email"]))
         message = EmailMultiAlternatives(
             c["subject"], text, sender, to, reply_to=[c["reply_to"]] if c.get("reply_to") else None
         )
