@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from hanji.sending import bounces
 from hanji.sending.actions import SendError, start_send_for_post
-from hanji.sending.models import Delivery, DeliveryEvent, Send, SendingSettings
+from hanji.sending.models import Delivery, DeliveryEvent, SendingSettings
 from hanji.subscribers.models import Subscriber
 
 
@@ -146,9 +146,9 @@ def test_soft_bounces_suppress_only_after_the_limit(delivered):
 def test_auto_replies_are_ignored(delivered):
     send, readers, by_address = delivered
     raw = (
-        "From: reader7@example.org\r\nTo: letter@weekly.example.com\r\n"
-        "Subject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n"
-    ).encode()
+        b"From: reader7@example.org\r\nTo: letter@weekly.example.com\r\n"
+        b"Subject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n"
+    )
     assert bounces.process(raw).kind == "auto-reply"
     assert not DeliveryEvent.objects.exists()
     assert Subscriber.objects.get(pk=readers[7].pk).status == "active"

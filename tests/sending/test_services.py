@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
-from urllib.parse import parse_qs
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 

@@ -9,8 +9,8 @@ the placeholders filled here. Either way each recipient's outcome comes back sep
 from __future__ import annotations
 
 import email.utils
-from email.headerregistry import Address
 import time
+from email.headerregistry import Address
 
 from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
