@@ -23,6 +23,11 @@ DEFAULTS: dict[str, Any] = {
     # Reused connections (threads) per loop, and messages queued to them at most.
     "CONNECTIONS": 2,
     "QUEUE_PER_CONNECTION": 8,
+    # Sent rows are recorded together, at most this many or this long after the first:
+    # fewer write transactions (SQLite has one writer at a time); on a crash these few are
+    # the ones sent again, with the same Message-ID.
+    "FLUSH_MESSAGES": 64,
+    "FLUSH_SECONDS": 0.05,
     # Deliveries inserted per statement while preparing (keyset pages).
     "PREPARE_PAGE": 10_000,
     # Temporary failures: attempts, and the backoff base/cap in seconds (doubling, jittered).

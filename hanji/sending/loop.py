@@ -75,6 +75,8 @@ class SendLoop:
         self.recent: deque[bool] = deque(maxlen=max(200, conf.get("PAUSE_FAILURE_MIN")))
         self.last_refusal = ""
         self.sent = 0
+        self.unrecorded: list = []
+        self.unrecorded_since = 0.0
 
     # --- setup ---------------------------------------------------------------------------
     def _load(self) -> bool:
@@ -135,15 +137,16 @@ class SendLoop:
                     self._take_over()
                     next_takeover = now + max(1.0, min(10.0, self.lease / 4))
                 waiting = self.dispatcher.in_flight > 0
-                self._record(self.dispatcher.results(timeout=0.02 if waiting else 0))
+                self._collect(self.dispatcher.results(timeout=0.02 if waiting else 0))
                 if self.stopping:
+                    self._flush(force=True)
                     if self.dispatcher.in_flight == 0:
                         break
                     continue
                 if self.down_until > time.monotonic():
                     if time.monotonic() - self.down_since > conf.get("DOWN_SECONDS"):
                         self.stopping = "transport down"
-                    self._record(self.dispatcher.results(timeout=0.1))
+                    self._collect(self.dispatcher.results(timeout=0.1))
                     continue
                 room = self.dispatcher.room
                 if room <= 0:
@@ -151,6 +154,7 @@ class SendLoop:
                 if not self.ready and not self._claim():
                     if self.dispatcher.in_flight:
                         continue
+                    self._flush(force=True)
                     if self._nothing_due():
                         break
                     continue
@@ -163,7 +167,8 @@ class SendLoop:
                     continue
                 self._submit([self.ready.popleft() for _ in range(granted)])
         finally:
-            self._record(self.dispatcher.close())
+            self._collect(self.dispatcher.close())
+            self._flush(force=True)
             claims.release(self.send_id, self.loop_id)
             for sig, old in previous.items():
                 signal.signal(sig, old)
@@ -263,6 +268,29 @@ class SendLoop:
                 if held:
                     recorder.hold(held, night, "held for the night (no night-time consent)")
         self.dispatcher.submit(messages)
+
+    def _collect(self, results) -> None:
+        """Keep outcomes until a flush: sent rows are written together (one transaction for
+        up to FLUSH_MESSAGES or FLUSH_SECONDS); anything else is written at once."""
+        if not results:
+            self._flush()
+            return
+        if not self.unrecorded:
+            self.unrecorded_since = time.monotonic()
+        self.unrecorded.extend(results)
+        urgent = any(outcome.status != SENT for _message, outcome in results)
+        self._flush(force=urgent)
+
+    def _flush(self, force: bool = False) -> None:
+        if not self.unrecorded:
+            return
+        if (
+            force
+            or len(self.unrecorded) >= conf.get("FLUSH_MESSAGES")
+            or time.monotonic() - self.unrecorded_since >= conf.get("FLUSH_SECONDS")
+        ):
+            results, self.unrecorded = self.unrecorded, []
+            self._record(results)
 
     def _record(self, results) -> None:
         if not results:

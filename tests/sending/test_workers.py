@@ -66,8 +66,10 @@ def test_kill_9_at_random_points_of_a_10000_recipient_send_loses_and_doubles_not
     seen = message_ids_by_recipient(smtp_server)
     assert set(seen) == {r.email for r in readers}
     assert all(len(ids) == 1 for ids in seen.values())
+    # In flight at a kill: what the connections held (2 x 8 x 2) and what was accepted but
+    # not yet recorded (one flush: at most 64, plus a chunk of 8).
     copies = len(smtp_server.received) - 10_000
-    assert 0 <= copies <= kills * 64, copies
+    assert 0 <= copies <= kills * (32 + 64 + 8), copies
 
 
 def test_sigterm_drains_in_flight_messages_and_a_new_worker_finishes_the_send(
