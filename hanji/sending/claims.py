@@ -38,15 +38,23 @@ class Claimed(NamedTuple):
     tag: str
 
 
-def claim(send_id: int, tag: str, limit: int, lease: float, expired: bool = False) -> list[Claimed]:
-    """Claim up to `limit` due deliveries (or, with `expired`, rows whose claim lapsed)."""
+def claim(
+    send_id: int, tag: str, limit: int, lease: float, expired: bool = False, after: int = 0
+) -> list[Claimed]:
+    """Claim up to `limit` due deliveries with an id above `after` (or, with `expired`, rows
+    whose claim lapsed).
+
+    `after` is the caller's keyset cursor: rows below it were claimed already, and on
+    PostgreSQL their old index entries (pending, now dead) would otherwise be walked again by
+    every claim, making a send quadratic in its length."""
     table = connection.ops.quote_name(Delivery._meta.db_table)
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     if expired:
         condition, cond_params = "state = 'claimed' AND lease_until < %s", [adapt(now)]
     else:
-        condition, cond_params = "state = 'pending' AND next_attempt_at <= %s", [adapt(now)]
+        condition = "state = 'pending' AND next_attempt_at <= %s AND id > %s"
+        cond_params = [adapt(now), after]
     skip = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = (
         f"UPDATE {table} SET state = 'claimed', claimed_by = %s, lease_until = %s"

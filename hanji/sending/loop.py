@@ -65,6 +65,7 @@ class SendLoop:
         host = socket.gethostname()[:16]
         self.loop_id = f"{host}-{os.getpid()}-{secrets.token_hex(3)}"
         self.claim_number = 0
+        self.cursor = 0  # the highest delivery id this loop claimed (keyset)
         self.ready: deque[claims.Claimed] = deque()
         self.in_flight: dict[int, claims.Claimed] = {}
         self.stopping = ""
@@ -149,7 +150,11 @@ class SendLoop:
                     self._collect(self.dispatcher.results(timeout=0.1))
                     continue
                 room = self.dispatcher.room
-                if room <= 0:
+                # Refill in halves: fewer, larger chunks (one recipient check each) while the
+                # connections still have half the queue to work on.
+                if room <= 0 or (
+                    self.dispatcher.in_flight and room < self.dispatcher.capacity // 2
+                ):
                     continue
                 if not self.ready and not self._claim():
                     if self.dispatcher.in_flight:
@@ -198,7 +203,13 @@ class SendLoop:
         return f"{self.loop_id}:{self.claim_number}"
 
     def _claim(self) -> bool:
-        rows = claims.claim(self.send_id, self._tag(), self.batch, self.lease)
+        rows = claims.claim(self.send_id, self._tag(), self.batch, self.lease, after=self.cursor)
+        if not rows and self.cursor:
+            # Back to the start once: rows retried after a backoff sit below the cursor.
+            self.cursor = 0
+            rows = claims.claim(self.send_id, self._tag(), self.batch, self.lease)
+        if rows:
+            self.cursor = rows[-1].id
         self.ready.extend(rows)
         return bool(rows)
 
