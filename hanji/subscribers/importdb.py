@@ -30,6 +30,19 @@ OPT_OUT = NewsletterOptOut._meta.db_table
 SUPPRESSED = tuple(str(s) for s in SUPPRESSED_STATUSES)
 
 
+def _tags(tags: list[str]) -> str:
+    return json.dumps(tags, ensure_ascii=False) if tags else "[]"
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A value in PostgreSQL's COPY text format (names are already free of control
+    characters, but a backslash must be doubled)."""
+    return value.translate(_COPY_ESCAPES)
+
+
 class Stage:
     def __init__(self, import_run: Import, now: datetime):
         self.import_run = import_run
@@ -39,10 +52,6 @@ class Stage:
         self.pg = connection.vendor == "postgresql"
         self.channel = f"import #{import_run.pk}: {import_run.filename}"[:200]
         self.statement = import_run.consent
-        # The staging table drives every join: one index look-up per staged address. SQLite's
-        # planner has no statistics for a fresh table and may pick the other order (a scan
-        # of the staging table per subscriber); CROSS JOIN fixes the order there.
-        self.join = "JOIN" if self.pg else "CROSS JOIN"
 
     def __enter__(self):
         with connection.cursor() as cursor:
@@ -78,41 +87,38 @@ class Stage:
         # What Django's SQLite backend stores (UTC, naive, str()), without its per-call cost.
         return str(value.astimezone(UTC).replace(tzinfo=None))
 
-    def _load(self, cursor, rows) -> None:
+    def encode(self, rows) -> str | list[tuple]:
+        """The batch as the staging table takes it: COPY text on PostgreSQL, tuples for
+        executemany on SQLite. Runs in the reading thread, alongside the database work."""
+        if self.pg:
+            return "".join(
+                f"{r.email}\t{_copy_text(r.name)}\t{_copy_text(_tags(r.tags))}\t"
+                f"{r.created.isoformat()}\t{r.status}\n"
+                for r in rows
+            )
+        return [(r.email, r.name, _tags(r.tags), self._dt(r.created), r.status) for r in rows]
+
+    def _load(self, cursor, payload) -> None:
         if self.pg:
             # An import can be run again (it is idempotent), so a batch need not wait for its
             # WAL to reach the disk; a crash loses at most the last batches, never consistency.
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute(f"TRUNCATE {STAGE}")
-        else:
-            cursor.execute(f"DELETE FROM {STAGE}")
-        tuples = [
-            (
-                r.email,
-                r.name,
-                json.dumps(r.tags, ensure_ascii=False) if r.tags else "[]",
-                self._dt(r.created),
-                r.status,
-            )
-            for r in rows
-        ]
-        if self.pg:
             with cursor.cursor.copy(
                 f"COPY {STAGE} (email, name, tags, created_at, status) FROM STDIN"
             ) as copy:
-                for item in tuples:
-                    copy.write_row(item)
-            cursor.execute(f"ANALYZE {STAGE}")
+                copy.write(payload)
         else:
+            cursor.execute(f"DELETE FROM {STAGE}")
             cursor.executemany(
                 f"INSERT INTO {STAGE} (email, name, tags, created_at, status) "
                 "VALUES (%s, %s, %s, %s, %s)",
-                tuples,
+                payload,
             )
 
-    def write(self, rows, counts) -> None:
+    def write(self, rows, payload, counts) -> None:
         with connection.cursor() as cursor:
-            self._load(cursor, rows)
+            self._load(cursor, payload)
             existing = self._existing(cursor)
             updated = self._merge(cursor, rows, existing)
             new = self._insert(cursor)
@@ -127,11 +133,22 @@ class Stage:
         counts.created += len(new)
 
     def _existing(self, cursor) -> dict[int, tuple[str, list, str]]:
-        cursor.execute(
-            f"SELECT s.id, s.email, s.name, s.tags, s.status FROM {STAGE} t "
-            f"{self.join} {SUB} s ON s.publication_id = %s AND s.email = t.email",
-            [self.publication_id],
-        )
+        if self.pg:
+            # The subscriber table grows faster than autovacuum's statistics during an import
+            # (a fresh table has none), and with stale ones the planner hashes or scans the
+            # whole publication per batch. A LATERAL look-up with LIMIT 1 cannot be flattened:
+            # one unique-index probe per staged address, whatever the statistics say.
+            sql = (
+                f"SELECT s.id, s.email, s.name, s.tags, s.status FROM {STAGE} t "
+                "CROSS JOIN LATERAL (SELECT id, email, name, tags, status "
+                f"FROM {SUB} WHERE publication_id = %s AND email = t.email LIMIT 1) s"
+            )
+        else:
+            sql = (
+                f"SELECT s.id, s.email, s.name, s.tags, s.status FROM {STAGE} t "
+                f"CROSS JOIN {SUB} s ON s.publication_id = %s AND s.email = t.email"
+            )
+        cursor.execute(sql, [self.publication_id])
         found = {}
         self._email_to_id = {}
         for subscriber_id, email, name, tags, status in cursor.fetchall():
@@ -203,6 +220,15 @@ class Stage:
         """(subscriber, newsletter) pairs of `table` for these subscribers and newsletters."""
         found: set[tuple[int, int]] = set()
         wanted = set(self.newsletter_ids)
+        if self.pg:
+            # Per-subscriber index probes whatever the (stale) statistics say; see _existing.
+            cursor.execute(
+                "SELECT p.subscriber_id, p.newsletter_id FROM unnest(%s::bigint[]) AS u(id) "
+                "CROSS JOIN LATERAL (SELECT subscriber_id, newsletter_id FROM "
+                f"{table} WHERE subscriber_id = u.id OFFSET 0) p",
+                [ids],
+            )
+            return {pair for pair in cursor.fetchall() if pair[1] in wanted}
         for chunk in self._chunks(ids):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(

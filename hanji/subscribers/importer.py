@@ -21,8 +21,10 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -96,6 +98,15 @@ class Row:
 
 
 @dataclass
+class Batch:
+    rows: list[Row]
+    payload: object  # the rows encoded for the staging table (Stage.encode)
+    rejections: list[csvread.Problem]
+    processed: int  # records read so far
+    position: int  # bytes read so far
+
+
+@dataclass
 class Counts:
     processed: int = 0
     created: int = 0
@@ -103,7 +114,6 @@ class Counts:
     unchanged: int = 0
     suppressed: int = 0
     rejected: int = 0
-    rejections: list[csvread.Problem] = field(default_factory=list)
 
 
 def default_consent(operator: str, filename: str, when: datetime, publication_name: str) -> str:
@@ -196,6 +206,7 @@ class Batcher:
         self.counts = counts
         self.now = now
         self.pending: dict[str, Row] = {}
+        self.rejections: list[csvread.Problem] = []
         self.erased = set(
             ErasedAddress.objects.filter(publication_id=import_run.publication_id).values_list(
                 "digest", flat=True
@@ -212,8 +223,7 @@ class Batcher:
         self.extra_tags = sorted(set(self.extra_tags))
 
     def reject(self, line: int, reason: str, excerpt: str = "") -> None:
-        self.counts.rejected += 1
-        self.counts.rejections.append(csvread.Problem(line, str(reason), (excerpt or "")[:200]))
+        self.rejections.append(csvread.Problem(line, str(reason), (excerpt or "")[:200]))
 
     def add(self, line: int, cells: list[str]) -> None:
         # The hot loop of an import: a million calls, so no helper calls it can do without.
@@ -263,10 +273,20 @@ class Batcher:
         if STRICTNESS[SubscriberStatus(status)] > STRICTNESS[SubscriberStatus(seen.status)]:
             seen.status = status
 
-    def take(self) -> list[Row]:
+    def take(self, source: csvread.LineSource, processed: int, encode) -> Batch:
+        """The merged rows and the rejected lines since the last call."""
         rows = list(self.pending.values())
+        batch = Batch(
+            rows=rows,
+            payload=encode(rows),
+            rejections=self.rejections + source.problems,
+            processed=processed,
+            position=source.position,
+        )
         self.pending = {}
-        return rows
+        self.rejections = []
+        source.problems.clear()
+        return batch
 
 
 def _find_header(records, overrides: dict[str, str] | None):
@@ -332,6 +352,7 @@ def _store_counts(import_run: Import, counts: Counts) -> None:
 
 
 def _run(import_run: Import, progress, overrides) -> Counts:
+    """Read the file batch by batch and write each batch (see _in_thread for PostgreSQL)."""
     from hanji.subscribers.importdb import Stage
 
     counts = Counts()
@@ -349,28 +370,76 @@ def _run(import_run: Import, progress, overrides) -> Counts:
         mapping, first = _find_header(records, overrides)
         batcher = Batcher(mapping, import_run, counts, now)
         stage = Stage(import_run, now)
-        with stage:
+
+        def produce():
+            processed = 0
             if first:
                 batcher.add(*first)
-                counts.processed += 1
+                processed += 1
             for line, cells in records:
                 batcher.add(line, cells)
-                counts.processed += 1
+                processed += 1
                 if len(batcher.pending) >= BATCH:
-                    _flush(stage, batcher, source, import_run, counts, progress)
-            _flush(stage, batcher, source, import_run, counts, progress)
+                    yield batcher.take(source, processed, stage.encode)
+            yield batcher.take(source, processed, stage.encode)
+
+        batches = _in_thread(produce(), import_run.pk) if stage.pg else produce()
+        try:
+            with stage:
+                for batch in batches:
+                    _flush(stage, batch, import_run, counts, progress)
+        finally:
+            batches.close()  # stops the reading thread if writing failed
     return counts
 
 
-def _flush(stage, batcher: Batcher, source, import_run: Import, counts: Counts, progress) -> None:
-    rows = batcher.take()
-    counts.rejections.extend(source.problems)
-    counts.rejected += len(source.problems)
-    source.problems.clear()
+def _in_thread(batches: Iterator[Batch], import_id: int) -> Iterator[Batch]:
+    """Read and encode batches in a thread while this one writes the previous batch. On
+    PostgreSQL the database works in its own process and the client waits with the GIL
+    released, so reading costs no time. (On SQLite the engine runs in this process and
+    executemany takes the GIL for every row: a thread only slows it down.) At most two
+    batches wait in between, so memory stays flat."""
+    queue_: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    language = translation.get_language()
+    done = object()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                queue_.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def run() -> None:
+        translation.activate(language)  # rejection reasons in the importer's language
+        try:
+            for batch in batches:
+                put(batch)
+            put(done)
+        except BaseException as error:  # handed to the writing thread, which raises it
+            put(error)
+
+    reader = threading.Thread(target=run, name=f"import-{import_id}", daemon=True)
+    reader.start()
+    try:
+        while (item := queue_.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+
+
+def _flush(stage, batch: Batch, import_run: Import, counts: Counts, progress) -> None:
+    counts.processed = batch.processed
+    counts.rejected += len(batch.rejections)
     with transaction.atomic():
-        if rows:
-            stage.write(rows, counts)
-        if counts.rejections:
+        if batch.rows:
+            stage.write(batch.rows, batch.payload, counts)
+        if batch.rejections:
             ImportRejection.objects.bulk_create(
                 [
                     ImportRejection(
@@ -379,12 +448,11 @@ def _flush(stage, batcher: Batcher, source, import_run: Import, counts: Counts, 
                         reason=p.reason[:300],
                         excerpt=p.excerpt[:200],
                     )
-                    for p in counts.rejections
+                    for p in batch.rejections
                 ],
                 batch_size=2000,
             )
-            counts.rejections = []
-    import_run.processed_bytes = min(source.position, import_run.total_bytes)
+    import_run.processed_bytes = min(batch.position, import_run.total_bytes)
     _store_counts(import_run, counts)
     Import.objects.filter(pk=import_run.pk).update(
         processed_bytes=import_run.processed_bytes,
