@@ -139,3 +139,43 @@ def subscriber_newsletter_ids(subscriber: Subscriber) -> set[int]:
 def get_subscriber_for_publication(publication: Publication, subscriber_id: int) -> Subscriber:
     """The subscriber `subscriber_id` only if it belongs to `publication` (else DoesNotExist)."""
     return Subscriber.objects.get(publication=publication, pk=subscriber_id)
+
+
+def _narrows(segment: Segment | None, newsletter: Newsletter) -> bool:
+    """Does the segment select fewer than all active subscribers of the newsletter?"""
+    if segment is None:
+        return False
+    statuses = set(segment.statuses or ())
+    return bool(
+        (statuses and SubscriberStatus.ACTIVE not in statuses)
+        or (segment.newsletter_id and segment.newsletter_id != newsletter.pk)
+        or segment.tags
+        or segment.signed_up_after
+        or segment.signed_up_before
+        or segment.source
+    )
+
+
+def recipient_count(
+    publication: Publication, newsletter: Newsletter, segment: Segment | None = None
+) -> int:
+    """`segment_recipients(...).count()`, fast for the common case shown before a send.
+
+    Counting every active subscriber of a newsletter by joining a million subscriptions with
+    a million subscribers takes 300+ ms on PostgreSQL. Instead: the newsletter's
+    subscriptions (one index-only range) less those whose subscriber is not active (found
+    from the few non-active subscribers through the (publication, status) index).
+    """
+    if newsletter.publication_id != publication.pk or (
+        segment is not None and segment.publication_id != publication.pk
+    ):
+        return 0
+    if _narrows(segment, newsletter):
+        return segment_recipients(publication, newsletter, segment).count()
+    total = Subscription.objects.filter(newsletter=newsletter).count()
+    inactive = Subscription.objects.filter(
+        newsletter=newsletter,
+        subscriber__publication=publication,
+        subscriber__status__in=[s for s in SubscriberStatus.values if s != SubscriberStatus.ACTIVE],
+    ).count()
+    return total - inactive

@@ -69,3 +69,22 @@ def test_nothing_crosses_publications(publication, other_publication, weekly, ma
     assert list(segment_recipients(publication, theirs)) == []
     assert list(segment_recipients(publication, weekly, their_segment)) == []
     assert segment_count(their_segment) == 1
+
+
+def test_the_fast_recipient_count_agrees_with_counting_the_recipients(
+    publication, weekly, digest, make_subscriber
+):
+    from hanji.subscribers.queries import recipient_count
+
+    for i, status in enumerate(["active", "active", "pending", "bounced", "complained"]):
+        make_subscriber(f"s{i}@example.com", status=status, newsletters=[weekly])
+    make_subscriber("other@example.com", newsletters=[digest])
+    make_subscriber("none@example.com")
+    assert (
+        recipient_count(publication, weekly) == 2 == segment_recipients(publication, weekly).count()
+    )
+    vip = Segment.objects.create(publication=publication, name="v", tags=["vip"])
+    everyone = Segment.objects.create(publication=publication, name="e", statuses=["active"])
+    assert recipient_count(publication, weekly, vip) == 0
+    assert recipient_count(publication, weekly, everyone) == 2
+    assert recipient_count(publication, digest) == 1
