@@ -161,3 +161,13 @@ def test_account_pages_need_a_signed_in_reader(client, publication, weekly):
     for url in ("/account/export/", "/account/delete/"):
         assert client.get(url).status_code == 302
     assert client.post("/account/newsletters/", {}).status_code == 302
+
+
+def test_the_sign_in_form_is_limited_per_client(client, publication, weekly, smtp):
+    statuses = [
+        client.post(
+            "/account/", {"email": f"x{i}@example.com"}, REMOTE_ADDR="198.51.100.9"
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429

@@ -199,3 +199,33 @@ def test_tampered_and_expired_confirmation_links_give_a_clear_page_and_change_no
     assert subscriber.status == SubscriberStatus.PENDING
     # The genuine link still works after all that.
     assert client.post(url).status_code == 200
+
+
+def test_a_newsletter_with_a_welcome_message_sends_one_after_confirming(
+    client, publication, weekly, smtp
+):
+    weekly.welcome_message = "반갑습니다! 매주 월요일에 만나요."
+    weekly.save()
+    subscribe(client, "w@example.com")
+    client.post(path_of(link(smtp.wait_for("w@example.com"), "/confirm/")))
+    welcome = smtp.wait_for("w@example.com", count=2)
+    assert "매주 월요일에 만나요" in body_text(welcome)
+    assert "/unsubscribe/" in body_text(welcome)
+
+
+def test_without_a_welcome_message_no_welcome_email_is_sent(client, publication, weekly, smtp):
+    subscribe(client, "quiet@example.com")
+    client.post(path_of(link(smtp.wait_for("quiet@example.com"), "/confirm/")))
+    time.sleep(0.2)
+    assert len(smtp.to("quiet@example.com")) == 1
+
+
+def test_the_subscribe_box_offers_name_newsletters_and_an_unticked_advertising_choice(
+    client, publication, weekly, digest
+):
+    page = client.get("/").content.decode()
+    box = page[page.index('id="subscribe"') :]
+    assert 'name="name"' in box and 'name="website"' in box
+    assert f'value="{weekly.pk}" checked' in box and f'value="{digest.pk}">' in box
+    assert 'name="advertising" value="1">' in box  # not checked
+    assert "csrfmiddlewaretoken" not in box

@@ -313,3 +313,18 @@ def test_a_long_rejection_list_goes_to_a_report_file(publication, weekly, write,
     with open(report, encoding="utf-8-sig") as handle:
         assert len(handle.read().splitlines()) == 31
     os.remove(report)
+
+
+def test_the_terminal_shows_a_progress_bar(publication, weekly, write, capsys):
+    out = io.StringIO()
+    call_command(
+        "subscribers",
+        "import",
+        write("email\na@example.com\n"),
+        "--publication",
+        "weekly",
+        verbosity=2,
+        stdout=out,
+    )
+    assert "1 new" in out.getvalue()
+    assert "1/1" in capsys.readouterr().out  # rich's bar: rows done / rows
