@@ -1,8 +1,28 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from hanji.core.pagecache import publication_cached
+
+NAVIGATION_CATEGORIES = 5
+
+
+def _site_chrome(publication) -> dict:
+    """What the header and the subscribe box of every public page show."""
+
+    def build() -> dict:
+        return {
+            "categories": list(publication.categories.all()[:NAVIGATION_CATEGORIES]),
+            "newsletters": list(publication.newsletters.all()),
+        }
+
+    return publication_cached(publication.pk, "chrome", build)
 
 
 def publication(request) -> dict:
+    current = getattr(request, "publication", None)
     return {
-        "publication": getattr(request, "publication", None),
+        "publication": current,
+        # Lazy: pages that show no header or subscribe box (feeds, the studio) pay nothing.
+        "chrome": SimpleLazyObject(lambda: _site_chrome(current)) if current is not None else None,
         "HANJI_BASE_URL": settings.HANJI_BASE_URL,
     }

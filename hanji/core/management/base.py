@@ -137,3 +137,18 @@ def ensure_port_free(host: str, port: int) -> None:
         ) from None
     finally:
         probe.close()
+
+
+def add_address_arguments(parser) -> None:
+    """--host and --port, as `hanji run` and `hanji web` take them."""
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=_("Address to listen on (default: %(default)s)."),
+    )
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=8000,
+        help=_("Port (default: %(default)s)."),
+    )

@@ -12,7 +12,7 @@ from django.db import connection, connections
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hanji.core.management.base import HanjiCommand, ensure_port_free, port_number
+from hanji.core.management.base import HanjiCommand, add_address_arguments, ensure_port_free
 
 
 def hanji_command() -> str:
@@ -41,17 +41,7 @@ class Command(HanjiCommand):
     requires_system_checks = "__all__"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--host",
-            default="127.0.0.1",
-            help=_("Address to listen on (default: %(default)s)."),
-        )
-        parser.add_argument(
-            "--port",
-            type=port_number,
-            default=8000,
-            help=_("Port (default: %(default)s)."),
-        )
+        add_address_arguments(parser)
         parser.add_argument(
             "--demo-if-empty",
             action="store_true",

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import os
-
 from django.db import connections
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hanji.core.management.base import HanjiCommand, ensure_port_free, port_number, positive_int
+from hanji.core.management.base import (
+    HanjiCommand,
+    add_address_arguments,
+    ensure_port_free,
+    positive_int,
+)
 
-# Python runs one thread at a time per process; a few threads cover database and disk waits.
-DEFAULT_THREADS = min(8, (os.cpu_count() or 1) * 2 + 1)
+# Python runs one thread at a time per process. Two threads overlap database and disk waits;
+# more only contend for the interpreter lock: on the 2-core bench machine an uncached post
+# page served ~308 requests/s with 2 threads per process and ~254 with 5 (bench/README.md).
+DEFAULT_THREADS = 2
 
 
 class Command(HanjiCommand):
@@ -22,17 +27,7 @@ class Command(HanjiCommand):
     requires_system_checks = "__all__"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--host",
-            default="127.0.0.1",
-            help=_("Address to listen on (default: %(default)s)."),
-        )
-        parser.add_argument(
-            "--port",
-            type=port_number,
-            default=8000,
-            help=_("Port (default: %(default)s)."),
-        )
+        add_address_arguments(parser)
         parser.add_argument(
             "--workers",
             type=positive_int,
