@@ -16,10 +16,12 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from hanji.core.pagecache import publication_cached
 from hanji.engagement import og, queries
 from hanji.engagement.models import WhoMayComment
 from hanji.engagement.readers import current_reader, display_name
 from hanji.posts.models import Post
+from hanji.publications.links import publication_base_url
 from hanji.site.templatetags.hanji import compact_number
 
 register = template.Library()
@@ -165,11 +167,16 @@ def comments_label(count: int) -> str:
 @register.inclusion_tag("engagement/_recommendations.html", takes_context=True)
 def recommendations(context, publication=None) -> dict:
     publication = publication or context.get("publication")
-    items = queries.recommendations_of(publication) if publication else []
-    from hanji.publications.links import publication_base_url
+    if publication is None:
+        return {"recommendations": [], "publication": None}
+    # Shown on every home page: kept with the page-cache generation, rebuilt after a change.
+    shown = publication_cached(publication.pk, "recommendations", lambda: _recommended(publication))
+    return {"recommendations": shown, "publication": publication}
 
+
+def _recommended(publication) -> list[dict]:
     shown = []
-    for item in items:
+    for item in queries.recommendations_of(publication):
         if item.recommended is not None:
             shown.append(
                 {
@@ -180,4 +187,4 @@ def recommendations(context, publication=None) -> dict:
             )
         else:
             shown.append({"name": item.name, "description": item.description, "url": item.url})
-    return {"recommendations": shown, "publication": publication}
+    return shown
