@@ -125,7 +125,22 @@ def segment_recipients(
             signed_up_before=segment.signed_up_before,
             source=segment.source,
         )
-    return queryset.order_by("id")
+    recipients = RecipientQuerySet(model=Subscriber, query=queryset.order_by("id").query)
+    recipients.fast_count = (publication, newsletter, segment)
+    return recipients
+
+
+class RecipientQuerySet(QuerySet):
+    """What segment_recipients returns: its own `.count()` takes the fast path of
+    `recipient_count`. Any further filter makes a new queryset without it (Django's _clone
+    does not copy the attribute), which counts the ordinary way."""
+
+    fast_count: tuple | None = None
+
+    def count(self) -> int:
+        if self.fast_count is not None and self._result_cache is None:
+            return recipient_count(*self.fast_count)
+        return super().count()
 
 
 def newsletters_of(publication: Publication) -> QuerySet[Newsletter]:
@@ -171,7 +186,7 @@ def recipient_count(
     ):
         return 0
     if _narrows(segment, newsletter):
-        return segment_recipients(publication, newsletter, segment).count()
+        return QuerySet.count(segment_recipients(publication, newsletter, segment))
     total = Subscription.objects.filter(newsletter=newsletter).count()
     inactive = Subscription.objects.filter(
         newsletter=newsletter,

@@ -88,3 +88,18 @@ def test_the_fast_recipient_count_agrees_with_counting_the_recipients(
     assert recipient_count(publication, weekly, vip) == 0
     assert recipient_count(publication, weekly, everyone) == 2
     assert recipient_count(publication, digest) == 1
+
+
+def test_counting_the_recipients_takes_the_fast_path_only_when_nothing_was_added(
+    publication, weekly, make_subscriber, django_assert_num_queries
+):
+    make_subscriber("a@example.com", newsletters=[weekly], tags=["x"])
+    make_subscriber("b@example.com", newsletters=[weekly])
+    make_subscriber("p@example.com", status="pending", newsletters=[weekly])
+    recipients = segment_recipients(publication, weekly)
+    with django_assert_num_queries(2):  # the two index-only counts
+        assert recipients.count() == 2
+    assert recipients.filter(email__startswith="a").count() == 1
+    assert recipients.exclude(email__startswith="a").count() == 1
+    assert [s.email for s in recipients.iterator()] == ["a@example.com", "b@example.com"]
+    assert recipients[:1].count() == 1
