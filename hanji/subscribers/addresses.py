@@ -3,9 +3,10 @@
 The canonical form (see docs/decisions.md, "Subscribers: email addresses"):
 - surrounding white space trimmed; full-width forms typed with a Korean or Japanese input
   method (ｕｓｅｒ＠ｅｘａｍｐｌｅ．ｃｏｍ) folded to ASCII by NFKC;
-- the local part kept exactly as typed (mail servers may treat it case-sensitively) and
-  limited to ASCII, because non-ASCII local parts need SMTPUTF8 end to end and are the usual
-  vehicle for look-alike tricks;
+- the local part lower-cased (RFC 5321 lets a server tell `Kim@` from `kim@`, but the
+  mailbox providers our readers use do not, and two rows for one mailbox would mean two
+  copies of every newsletter) and limited to ASCII, because non-ASCII local parts need
+  SMTPUTF8 end to end and are the usual vehicle for look-alike tricks;
 - the domain lower-cased and stored in its ASCII (punycode, "xn--") form, so every transport
   and every header can carry it; `display_email` shows the Unicode form to people.
 """
@@ -118,7 +119,7 @@ def normalize_email(raw: str) -> str:
     fast = FAST_RE.match(value)
     if fast:
         local, domain = fast.groups()
-        domain = domain.lower()
+        local, domain = local.lower(), domain.lower()
         if len(local) <= MAX_LOCAL and len(domain) <= 253 and "xn--" not in domain:
             address = f"{local}@{domain}"
             if len(address) <= MAX_LENGTH:
@@ -151,7 +152,7 @@ def normalize_email(raw: str) -> str:
         raise InvalidEmail(
             _("The part before the @ has a character or a dot in a place addresses do not allow.")
         )
-    address = f"{local}@{_normalize_domain(domain)}"
+    address = f"{local.lower()}@{_normalize_domain(domain)}"
     if len(address) > MAX_LENGTH:
         raise InvalidEmail(_("The address is too long."))
     return address

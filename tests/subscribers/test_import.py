@@ -149,19 +149,19 @@ def test_duplicates_in_the_file_and_against_the_list_are_merged_not_doubled(
     content = (
         "email,name,tags\n"
         "dup@example.com,,a\n"
-        "DUP@EXAMPLE.COM,,\n"  # differs in the local part: a different mailbox
+        "DUP@EXAMPLE.COM,,\n"  # the same mailbox typed in capitals
         "dup@Example.com,둘리,b\n"
         "old@example.com,올드,new\n"
     )
     hanji_import(write(content), "--newsletter", "daily")
     dup = Subscriber.objects.get(email="dup@example.com")
     assert (dup.name, dup.tags) == ("둘리", ["a", "b"])
-    assert Subscriber.objects.filter(email__iexact="dup@example.com").count() == 2
+    assert Subscriber.objects.filter(email__iexact="dup@example.com").count() == 1
     old = Subscriber.objects.get(email="old@example.com")
     assert (old.name, sorted(old.tags)) == ("올드", ["kept", "new"])
     assert set(old.subscriptions.values_list("newsletter__slug", flat=True)) == {"weekly", "daily"}
     run = Import.objects.latest("id")
-    assert (run.created_count, run.merged_count) == (2, 1)
+    assert (run.created_count, run.merged_count) == (1, 1)
 
 
 def test_suppressed_addresses_stay_suppressed(publication, weekly, make_subscriber, write):
