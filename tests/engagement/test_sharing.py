@@ -142,3 +142,14 @@ def test_recommendations_are_checked(publication):
         actions.recommend(publication, url="javascript:alert(1)", name="x")
     with pytest.raises(ValidationError):
         actions.recommend(publication, url="https://example.org", name="")
+
+
+def test_the_page_after_confirming_shows_recommendations(rf, publication, other_publication):
+    from django.template.loader import render_to_string
+
+    actions.recommend(publication, recommended=other_publication, description="영어 뉴스레터")
+    request = rf.get("/confirm/x/", **HOST)
+    request.publication = publication
+    context = {"email": "reader@example.com", "newsletters": [], "preferences_url": "/p/x/"}
+    html = render_to_string("subscribers/confirmed.html", context, request)
+    assert "Other Letter" in html and "영어 뉴스레터" in html
