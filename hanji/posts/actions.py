@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hanji.posts.body import make_excerpt, markdown_to_html, sanitize
 from hanji.posts.models import Category, Post, Status, Tag, Visibility
@@ -52,14 +53,14 @@ def save_post(
 ) -> Post:
     """Create or update a post; the body is always sanitized into the one schema."""
     if body_markdown is not None:
-        with_language = publication.language
-        from django.utils import translation
-
-        with translation.override(with_language):
+        with translation.override(publication.language):
             body = markdown_to_html(body_markdown)
     else:
         body = sanitize(body_html or "")
     post = post or Post(publication=publication, created_by=created_by)
+    if slug and _slug_follows_title(post, slug):
+        # A never-published draft's slug follows its title ("untitled" → the title).
+        slug = post.slug = ""
     post.title = title.strip()
     post.subtitle = subtitle.strip()
     post.body = body
@@ -77,6 +78,15 @@ def save_post(
     if authors:
         post.authors.set(list(authors))
     return post
+
+
+def _slug_follows_title(post: Post, slug: str) -> bool:
+    """True when the slug was made from the draft's current title and nobody has read it at
+    that address yet, so a new title may give it a new slug (as Ghost does)."""
+    if post.pk is None or post.published_at is not None:
+        return False
+    from_title = readable_slug(post.title)
+    return re.fullmatch(re.escape(from_title) + r"(?:-\d+)?", readable_slug(slug)) is not None
 
 
 def publish_post(post: Post, at: datetime | None = None) -> Post:

@@ -29,3 +29,25 @@ def test_editing_a_post_keeps_its_slug(make_post, publication):
     save_post(publication, post=post, title="바뀐 제목", body_markdown="본문")
     post.refresh_from_db()
     assert post.slug == "처음-제목"
+
+
+@pytest.mark.django_db
+def test_a_draft_slug_follows_its_title_until_the_post_is_published(publication):
+    from hanji.posts.actions import publish_post, save_post
+
+    draft = save_post(publication, title="Untitled", body_markdown="")
+    assert draft.slug == "untitled"
+    save_post(publication, post=draft, title="반도체 이야기", slug=draft.slug, body_markdown="본문")
+    assert draft.slug == "반도체-이야기"
+    publish_post(draft)
+    save_post(publication, post=draft, title="새 제목", slug=draft.slug, body_markdown="본문")
+    assert draft.slug == "반도체-이야기"  # published addresses never move
+
+
+@pytest.mark.django_db
+def test_a_slug_chosen_by_hand_stays(publication):
+    from hanji.posts.actions import save_post
+
+    draft = save_post(publication, title="제목", slug="my-address", body_markdown="")
+    save_post(publication, post=draft, title="다른 제목", slug="my-address", body_markdown="")
+    assert draft.slug == "my-address"
