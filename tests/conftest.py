@@ -10,7 +10,6 @@ from django.core.cache import cache
 from hanji.publications.models import Author, Publication, Role, TeamMember
 from hanji.publications.queries import clear_lookup_cache
 
-
 # aiosmtpd logs every connection at INFO from its own thread; after a test ends pytest has
 # closed the stream that thread would write to, which prints "Logging error" noise.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
