@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 
 from hanji.publications.links import absolute_url, publication_base_url
 from hanji.sending import conf
-from hanji.sending.emailbody import BodyRenderer, variant_body
+from hanji.sending.emailbody import MAX_WIDTH, BodyRenderer, local_image_size, variant_body
 from hanji.subscribers.addresses import clean_name
 
 # Per-recipient fields and the most bytes each may take once filled (for line and size limits).
@@ -137,11 +137,28 @@ def _business_line(publication) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _logo_url(publication) -> str:
-    if not publication.logo:
+def _media_url(publication, file) -> str:
+    """The absolute URL of a stored file (logo, cover image), on the publication's host."""
+    if not file:
         return ""
     base = publication_base_url(publication).split("/p/")[0]
-    return base.rstrip("/") + publication.logo.url
+    return base.rstrip("/") + file.url
+
+
+def _cover(publication, post) -> dict:
+    url = _media_url(publication, post.cover_image)
+    if not url:
+        return {}
+    size = local_image_size(url) or (None, None)
+    width, height = size
+    if width and width > MAX_WIDTH:
+        height, width = round(height * MAX_WIDTH / width) if height else None, MAX_WIDTH
+    return {
+        "cover_url": url,
+        "cover_alt": post.cover_alt or post.title,
+        "cover_width": width or MAX_WIDTH,
+        "cover_height": height,
+    }
 
 
 def compile_send(send, *, test: bool = False) -> dict:
@@ -185,7 +202,8 @@ def compile_send(send, *, test: bool = False) -> dict:
                 "preheader": send.preheader or post.subtitle or post.excerpt,
                 "preheader_pad": range(60),
                 "accent": publication.accent_color or "#c0392b",
-                "logo_url": _logo_url(publication),
+                "logo_url": _media_url(publication, publication.logo),
+                **_cover(publication, post),
                 "home_url": absolute_url(publication, "site:home"),
                 "view_url": view_url,
                 "upgrade_url": view_url + "#upgrade",

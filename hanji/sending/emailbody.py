@@ -88,7 +88,7 @@ class BodyRenderer:
         w = int(width) if width and width.isdigit() else None
         h = int(height) if height and height.isdigit() else None
         if w is None:
-            w, h = _local_image_size(src) or (None, None)
+            w, h = local_image_size(src) or (None, None)
         if w and w > MAX_WIDTH:
             h = round(h * MAX_WIDTH / w) if h else None
             w = MAX_WIDTH
@@ -235,7 +235,7 @@ def variant_body(post, paid: bool) -> tuple[str, bool]:
     return free, True
 
 
-def _local_image_size(src: str) -> tuple[int, int] | None:
+def local_image_size(src: str) -> tuple[int, int] | None:
     """Width and height of an image stored in this instance's media, else None."""
     path = urlsplit(src).path
     media = settings.MEDIA_URL

@@ -107,9 +107,15 @@ class SendLoop:
         previous = {}
 
         def handler(signum, frame):
+            old = previous.get(signum)
+            if self.draining and not callable(old):
+                # A second signal with no worker behind us: stop now, the default way.
+                for sig, value in previous.items():
+                    signal.signal(sig, value)
+                os.kill(os.getpid(), signum)
+                return
             self.draining = True
             self.stopping = self.stopping or "signal"
-            old = previous.get(signum)
             if callable(old):
                 old(signum, frame)
 

@@ -75,14 +75,20 @@ class Handler:
 
 
 class SMTPServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, **options):
         self.port = port or free_port()
         self.handler = Handler()
         self.controller: Controller | None = None
+        # tls_context= (STARTTLS), ssl_context= (implicit TLS), authenticator=, auth_require_tls=
+        self.options = options
 
     def start(self) -> SMTPServer:
         self.controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, data_size_limit=50_000_000
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            data_size_limit=50_000_000,
+            **self.options,
         )
         self.controller.start()
         return self

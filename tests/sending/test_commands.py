@@ -35,6 +35,8 @@ def test_send_start_status_and_the_lifecycle_commands(
     status = run("send", "status", str(send.pk))
     assert "sent 4" in status and "remaining 0" in status
     assert str(send.pk) in run("send", "status")
+    listing = run("send", "status", str(send.pk), "--recipients")
+    assert listing.count("\tSent\t") == 4 and "reader0@example.org" in listing
     with pytest.raises(CommandError, match="already sent"):
         run("send", "start", post.slug, "--publication", "weekly")
     with pytest.raises(CommandError, match="not running"):

@@ -102,6 +102,9 @@ class Command(HanjiCommand):
         status.add_argument(
             "--watch", action="store_true", help=_("refresh every second until it ends")
         )
+        status.add_argument(
+            "--recipients", action="store_true", help=_("list every recipient with what happened")
+        )
 
         for name, text in (
             ("pause", _("Pause a send.")),
@@ -171,10 +174,25 @@ class Command(HanjiCommand):
             self._watch(send)
 
     def do_status(
-        self, *, send: str | None, publication: str | None, watch: bool, **_options
+        self,
+        *,
+        send: str | None,
+        publication: str | None,
+        watch: bool,
+        recipients: bool = False,
+        **_options,
     ) -> None:
         if send:
             the_send = _send(send)
+            if recipients:
+                for d in queries.recipients_of(the_send).iterator():
+                    when = (
+                        timezone.localtime(d.sent_at).strftime("%Y-%m-%d %H:%M:%S")
+                        if d.sent_at
+                        else ""
+                    )
+                    self.say(f"{d.subscriber.email}\t{d.get_state_display()}\t{when}\t{d.error}")
+                return
             if watch:
                 self._watch(the_send)
             else:
