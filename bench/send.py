@@ -412,6 +412,7 @@ def _print(results: dict) -> None:
         print(
             f"[{r['database']}] {r['subscribers']:,} subscribers, message {r['message_bytes']:,} bytes, {r['connections_per_worker']} connections per worker"
         )
+        print(f"  aiosmtpd ceiling (1 smtplib connection): {r['aiosmtpd_ceiling']:.0f} msg/s")
         print(
             f"  fast sink ceiling (raw pipelined, 2 processes): {r['sink_ceiling_raw_pipelined']:.0f} msg/s"
         )
