@@ -7,7 +7,6 @@ Usage: .venv/bin/python tools/i18n_fill.py docs/i18n/*.ko.tsv
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -49,8 +48,47 @@ def read_string(lines: list[str], i: int) -> tuple[str, int]:
     return text, i
 
 
+def _unfuzzy(lines: list[str]) -> list[str]:
+    """Drop makemessages' fuzzy guesses: a guessed translation of a changed string is more
+    often wrong than right, and compilemessages ignores it anyway. The entry becomes
+    untranslated, to be filled from the tables or translated anew."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("#,") and "fuzzy" in line and not _is_header(lines, i):
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() != "fuzzy"]
+            if flags:
+                out.append("#, " + ", ".join(flags))
+            i += 1
+            while i < len(lines) and lines[i].startswith("#|"):
+                i += 1
+            # copy msgid (and msgid_plural), then blank the msgstr(s)
+            while i < len(lines) and (lines[i].startswith("msgid") or lines[i].startswith('"')):
+                out.append(lines[i])
+                i += 1
+            while i < len(lines) and lines[i].startswith("msgstr"):
+                key = lines[i].split(" ", 1)[0]
+                out.append(f'{key} ""')
+                i += 1
+                while i < len(lines) and lines[i].startswith('"'):
+                    i += 1
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _is_header(lines: list[str], i: int) -> bool:
+    return (
+        i + 1 < len(lines)
+        and lines[i + 1] == 'msgid ""'
+        and (i + 2 < len(lines) and lines[i + 2] == 'msgstr ""')
+    )
+
+
 def fill(table: dict[str, str]) -> int:
-    lines = PO.read_text(encoding="utf-8").splitlines()
+    lines = _unfuzzy(PO.read_text(encoding="utf-8").splitlines())
     out: list[str] = []
     filled = 0
     i = 0
@@ -78,9 +116,7 @@ def fill(table: dict[str, str]) -> int:
             continue
         out.append(line)
         i += 1
-    text = "\n".join(out) + "\n"
-    text = re.sub(r"^#, fuzzy\n(?=msgid \"[^\"])", "", text, flags=re.M)
-    PO.write_text(text, encoding="utf-8")
+    PO.write_text("\n".join(out) + "\n", encoding="utf-8")
     return filled
 
 
