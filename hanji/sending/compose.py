@@ -184,6 +184,9 @@ def compile_send(send, *, test: bool = False) -> dict:
         subject = subject_for(send, test)
         for paid in (False, True):
             body, cut = variant_body(post, paid)
+            if paid and "free" in variants and body == post.body and not variants["free"]["cut"]:
+                variants["paid"] = variants["free"]  # not a paid post: one message for all
+                continue
             renderer = BodyRenderer(
                 publication_base_url(publication) + "/",
                 link_url=link_url,
@@ -232,6 +235,7 @@ def compile_send(send, *, test: bool = False) -> dict:
             variants["paid" if paid else "free"] = {
                 "text": _segments(fold_lines(text.strip() + "\n", nonce), nonce),
                 "html": _segments(fold_lines(html, nonce), nonce),
+                "cut": cut,
             }
     head = _head(send, subject, nonce, options, test)
     compiled = {
