@@ -422,3 +422,20 @@ def test_unsubscribe_from_one_newsletter_is_checked_at_send_time(
     unsubscribe(readers[0], newsletter)
     send_now(make_post())
     assert mail_to.recipients() == ["reader1@example.org"]
+
+
+def test_without_an_email_url_the_send_lands_in_the_outbox(
+    settings, fast_retries, publication, make_post, make_subscribers, send_now
+):
+    from hanji.core.models import OutboxMessage
+
+    settings.EMAIL_URL = ""
+    make_subscribers(3)
+    send = send_now(make_post(title="보관함으로"))
+    assert send.state == "sent"
+    rows = list(OutboxMessage.objects.order_by("id"))
+    assert [r.to for r in rows] == [f"reader{i}@example.org" for i in range(3)]
+    assert all(r.publication_id == publication.pk for r in rows)
+    assert rows[0].message_id.startswith(f"<hanji.{send.pk}.") and b"List-Unsubscribe:" in bytes(
+        rows[0].raw
+    )
