@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     # Sending loops enqueued per send: each runs in one worker (db_worker runs one task at a
     # time), so this is the most workers that can share one send.
     "LOOPS": 4,
+    # A loop gives its worker back after this long (and queues its own continuation), so a
+    # single worker still runs confirmations and sign-in mail during a long send.
+    "SLICE_SECONDS": 60.0,
     # Reused connections (threads) per loop, and messages queued to them at most.
     "CONNECTIONS": 2,
     "QUEUE_PER_CONNECTION": 8,

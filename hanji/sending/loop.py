@@ -26,7 +26,8 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from hanji.sending import claims, conf, dkim, events
 from hanji.sending.compose import MessageTemplate, date_header, sender_domain
@@ -134,9 +135,14 @@ class SendLoop:
         )
         next_beat = 0.0
         next_takeover = 0.0
+        from hanji.sending.tasks import _defer_supported
+
+        slice_end = time.monotonic() + conf.get("SLICE_SECONDS") if _defer_supported() else None
         try:
             while True:
                 now = time.monotonic()
+                if slice_end is not None and now > slice_end and not self.stopping:
+                    self.stopping = "slice"
                 if now >= next_beat:
                     self._heartbeat()
                     next_beat = now + HEARTBEAT
@@ -183,7 +189,7 @@ class SendLoop:
             claims.release(self.send_id, self.loop_id)
             for sig, old in previous.items():
                 signal.signal(sig, old)
-        if self.draining:
+        if self.draining or self.stopping == "slice":
             self._continue_later()
         logger.info(
             "send %s loop %s stopped (%s), %s sent",
@@ -383,10 +389,12 @@ class SendLoop:
             return
         failures = sum(self.recent)
         if failures / len(self.recent) >= conf.get("PAUSE_FAILURE_RATIO"):
-            self._pause(
-                f"{failures} of the last {len(self.recent)} messages were refused"
-                f" (last: {self.last_refusal})"
-            )
+            with translation.override(self.send.publication.language):
+                reason = gettext(
+                    "Paused: %(failures)s of the last %(count)s messages were refused "
+                    "(the last said: %(detail)s)"
+                ) % {"failures": failures, "count": len(self.recent), "detail": self.last_refusal}
+            self._pause(reason)
 
     def _pause(self, reason: str) -> None:
         from hanji.sending.actions import pause_send
@@ -395,7 +403,8 @@ class SendLoop:
         self.stopping = "paused"
 
     def _continue_later(self) -> None:
-        """After a drain, leave a task so that whichever worker starts next continues."""
+        """After a drain or at the end of a slice, queue a loop task so that whichever worker
+        is free next continues."""
         from hanji.sending.tasks import _defer_supported
 
         if not _defer_supported():
@@ -406,5 +415,4 @@ class SendLoop:
         ):
             from hanji.sending.tasks import enqueue_loops
 
-            Send.objects.filter(pk=self.send_id).update(heartbeat_at=None)
             enqueue_loops(self.send_id, count=1)

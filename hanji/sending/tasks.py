@@ -51,7 +51,9 @@ def prepare_send(send_id: int) -> str:
     return Send.objects.filter(pk=send_id).values_list("state", flat=True).first() or "gone"
 
 
-@task(queue_name=QUEUE)
+# Below other tasks: with one worker, confirmation and sign-in mail go first whenever a loop
+# gives the worker back (every SLICE_SECONDS).
+@task(queue_name=QUEUE, priority=-10)
 def run_loop(send_id: int) -> str:
     from hanji.sending.loop import SendLoop
 

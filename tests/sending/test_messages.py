@@ -204,7 +204,7 @@ def test_a_body_too_large_is_refused_before_anything_starts(
     settings.HANJI_SEND_MAX_MESSAGE_BYTES = 50_000
     make_subscribers(2)
     post = make_post(body="\n\n".join(["아주 긴 문단입니다. " * 80] * 40))
-    with pytest.raises(SendError, match="bytes"):
+    with pytest.raises(SendError, match="50000"):
         start_send_for_post(post)
     assert not Send.objects.exists() and not Delivery.objects.exists()
     assert mail_to.received == []

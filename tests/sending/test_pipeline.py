@@ -114,7 +114,7 @@ def test_a_send_pauses_itself_when_most_messages_are_refused_and_says_why(
     )
     send = send_now(make_post())
     assert send.state == "paused"
-    assert "refused" in send.state_reason and "5.7.1" in send.state_reason
+    assert "5.7.1 Message rejected as spam" in send.state_reason
     assert states(send)["pending"] > 100
     # Content refusals do not suppress anyone.
     assert not Subscriber.objects.filter(status="bounced").exists()

@@ -53,6 +53,8 @@ def worker_env(email_url: str, **extra: str) -> dict[str, str]:
             "HANJI_SEND_RETRY_BASE_SECONDS": "0.1",
             "HANJI_SEND_RETRY_MAX_SECONDS": "0.5",
             "HANJI_SEND_IDLE_SECONDS": "5",
+            # Loops give their worker back every 2 s: the tests go through continuations too.
+            "HANJI_SEND_SLICE_SECONDS": "2",
         }
     )
     env.update(extra)
