@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from hanji.publications.models import Author, Publication, Role, TeamMember
 from hanji.publications.queries import clear_lookup_cache
@@ -13,6 +14,14 @@ from hanji.publications.queries import clear_lookup_cache
 # aiosmtpd logs every connection at INFO from its own thread; after a test ends pytest has
 # closed the stream that thread would write to, which prints "Logging error" noise.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages made outside a request (actions, tasks, commands) in English, as the tests
+    check them; pages still speak their publication's language (the middleware says so)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

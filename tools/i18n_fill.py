@@ -1,7 +1,9 @@
 """Fill empty Korean msgstrs in hanji/locale/ko/LC_MESSAGES/django.po from TSV files.
 
 Each line of a TSV is `msgid<TAB>msgstr`, or `msgid<TAB>msgid_plural<TAB>msgstr` for plurals
-(Korean has one plural form). Used after `make messages` picks up new strings.
+(Korean has one plural form). Used after `make messages` picks up new strings: whoever adds
+strings writes their Korean into a TSV, fills the catalog with this tool and deletes the TSV
+(the catalog, in 해요체, is the one source of the translations).
 Usage: .venv/bin/python tools/i18n_fill.py docs/i18n/*.ko.tsv
 """
 

@@ -14,13 +14,15 @@ class PublicationLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         publication = getattr(request, "publication", None)
+        zone = None
         if publication is not None and not request.path_info.startswith(INSTANCE_UI_PREFIXES):
-            language = publication.language
-            timezone.activate(publication.time_zone)
+            language, zone = publication.language, publication.time_zone
         else:
             language = translation.get_language_from_request(request)
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        # Overrides, not activations: the thread serves the next request (or test) in the
+        # language and time zone it had before this one.
+        with translation.override(language), timezone.override(zone):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
