@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from hanji.publications.models import Publication
 from hanji.subscribers.models import (
@@ -60,7 +61,7 @@ def _date(value: str | None) -> datetime | None:
 
 
 class Command(BaseCommand):
-    help = "Import subscribers from CSV, or export them as CSV."
+    help = gettext_lazy("Import subscribers from CSV, or export them as CSV.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
