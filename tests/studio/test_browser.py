@@ -12,8 +12,6 @@ backend): the send runs when the publish request commits, so progress is read ba
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,48 +23,8 @@ from hanji.subscribers.models import Newsletter, Subscriber, Subscription
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path(os.environ.get("HANJI_CHROMIUM", "/usr/bin/chromium"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "studio"
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "pw-very-secret-1"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    problem = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problem = "the Python package playwright is not installed"
-    if problem is None and not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        problem = f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)"
-    if problem:
-        if IN_CI:
-            pytest.fail(f"CI must run the browser tests, but {problem}")
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
