@@ -97,7 +97,7 @@ def make_post(publication):
     return make
 
 
-# --- the browser: Playwright driving Debian's Chromium (never `playwright install`) ---------
+# --- the browser: Playwright driving Debian's Chromium (no browser download: the system's own) ---------
 
 CHROMIUM = Path(os.environ.get("HANJI_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

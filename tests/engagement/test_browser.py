@@ -1,7 +1,7 @@
 """In Chromium: the XSS corpus as comments is shown as text and never runs; the like button and
 the beacon work from the page's own script.
 
-Debian's Chromium at /usr/bin/chromium (never `playwright install`); skipped, saying why, when
+Debian's Chromium at /usr/bin/chromium (no browser download: the system's own); skipped, saying why, when
 it is missing.
 """
 
