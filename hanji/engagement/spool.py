@@ -71,7 +71,8 @@ class FileSpool:
         self.pending = self.directory / "pending.log"
 
     def append(self, line: bytes) -> None:
-        for _attempt in range(10):
+        # Each try races only a rename by the fold; under heavy contention ten were too few.
+        for _attempt in range(1000):
             fd = os.open(self.pending, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH)
