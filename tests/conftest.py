@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,16 @@ def _english_outside_requests():
     check them; pages still speak their publication's language (the middleware says so)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _steady_rate_limit_windows(monkeypatch):
+    """Rate-limit windows are fixed (a minute, ten minutes): a test that made 125 requests
+    across a window's end saw two windows' allowance. Pin the limiter's clock per test."""
+    from hanji.core import ratelimit
+
+    pinned = time.time()
+    monkeypatch.setattr(ratelimit, "_now", lambda: pinned)
 
 
 @pytest.fixture(autouse=True)
