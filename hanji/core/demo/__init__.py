@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from hanji.core.demo import images, legal
-from hanji.core.demo.posts import CATEGORIES, POSTS, DemoPost
+from hanji.core.demo.posts import CATEGORIES, Art, demo_posts
+from hanji.core.frontmatter import PostSource
 from hanji.posts.actions import get_or_create_category, publish_post, save_post
 from hanji.posts.models import Post
 from hanji.publications.models import Author, Publication
@@ -74,33 +75,35 @@ def _save_picture(name: str, content: bytes) -> str:
     return default_storage.url(stored)
 
 
-def _create_post(publication: Publication, author: Author, item: DemoPost, seed: int, at) -> Post:
-    body = item.body
-    for name, (palette, motif) in item.images.items():
+def _create_post(
+    publication: Publication, author: Author, source: PostSource, art: Art, seed: int, at
+) -> Post:
+    body = source.body_markdown
+    for name, (palette, motif) in art.images.items():
         url = _save_picture(
             f"{name}.jpg", images.picture(palette, motif, seed=seed + 100, size=(1200, 720))
         )
         body = body.replace(f"{{image:{name}}}", url)
     post = save_post(
         publication,
-        title=item.title,
-        subtitle=item.subtitle,
+        title=source.title,
+        subtitle=source.subtitle,
         body_markdown=body,
-        slug=item.key,
-        category=item.category,
-        tags=item.tags,
+        slug=source.slug,
+        category=source.category,
+        tags=source.tags,
         authors=[author],
-        visibility=item.visibility,
+        visibility=source.visibility,
     )
     post.cover_image.save(
-        f"{item.key}.jpg",
-        ContentFile(images.picture(item.palette, item.motif, seed=seed)),
+        f"{source.slug}.jpg",
+        ContentFile(images.picture(art.palette, art.motif, seed=seed)),
         save=False,
     )
-    post.cover_alt = item.cover_alt
-    post.cover_caption = item.cover_caption
-    post.view_count = item.views
-    post.like_count = item.likes
+    post.cover_alt = art.cover_alt
+    post.cover_caption = art.caption
+    post.view_count = art.views
+    post.like_count = art.likes
     post.save()
     return publish_post(post, at=at)
 
@@ -130,7 +133,8 @@ def create_demo() -> Publication:
         category.position = position
         category.save()
     # Oldest first, so ids follow the order in which the letters went out.
-    dated = list(enumerate(zip(POSTS, _mondays(len(POSTS), timezone.now()), strict=True)))
-    for seed, (item, at) in reversed(dated):
-        _create_post(publication, author, item, seed, at)
+    letters = demo_posts()
+    dated = list(enumerate(zip(letters, _mondays(len(letters), timezone.now()), strict=True)))
+    for seed, ((source, art), at) in reversed(dated):
+        _create_post(publication, author, source, art, seed, at)
     return publication
