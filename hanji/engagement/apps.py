@@ -10,14 +10,25 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         from hanji.engagement import queries
-        from hanji.engagement.models import EngagementSettings
+        from hanji.engagement.models import EngagementSettings, Recommendation
         from hanji.posts.models import Post
+        from hanji.publications.models import Domain, Publication
 
         def forget_settings(**kwargs) -> None:
             queries.clear_caches()
 
         def forget_post(instance, **kwargs) -> None:
             queries.forget_post(instance.pk)
+
+        def forget_recommenders(sender, instance, **kwargs) -> None:
+            # Pages of publications that recommend this one show its name, description and
+            # address: a rename or a new domain must reach them too, not only its own pages.
+            from hanji.core.pagecache import invalidate_publication
+
+            changed = instance.pk if sender is Publication else instance.publication_id
+            recommenders = Recommendation.objects.filter(recommended_id=changed)
+            for publication_id in recommenders.values_list("publication_id", flat=True):
+                invalidate_publication(publication_id)
 
         # This process forgets at once; other processes within queries.TTL seconds.
         for signal in (post_save, post_delete):
@@ -33,3 +44,10 @@ class EngagementConfig(AppConfig):
                 weak=False,
                 dispatch_uid=f"engagement-post-{signal is post_save}",
             )
+            for model in (Publication, Domain):
+                signal.connect(
+                    forget_recommenders,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"engagement-recommended-{model.__name__}-{signal is post_save}",
+                )

@@ -153,3 +153,15 @@ def test_the_page_after_confirming_shows_recommendations(rf, publication, other_
     context = {"email": "reader@example.com", "newsletters": [], "preferences_url": "/p/x/"}
     html = render_to_string("subscribers/confirmed.html", context, request)
     assert "Other Letter" in html and "영어 뉴스레터" in html
+
+
+def test_a_recommended_publication_renamed_shows_its_new_name_at_once(
+    publication, other_publication, make_post
+):
+    make_post()
+    actions.recommend(publication, recommended=other_publication)
+    assert "Other Letter" in Client().get("/", **HOST).content.decode()  # now cached
+    other_publication.name = "Renamed Letter"
+    other_publication.save()
+    html = Client().get("/", **HOST).content.decode()
+    assert "Renamed Letter" in html and "Other Letter" not in html
