@@ -6,6 +6,13 @@ any pixel is decoded (a small file can unpack to gigabytes: a decompression bomb
 rotation is applied and every other piece of metadata dropped (GPS positions), and each width
 is written as a fresh JPEG (PNG when the picture has transparency). Email clients read JPEG
 and PNG everywhere; WebP not.
+
+Animated pictures (GIF, animated WebP or PNG) stay animated: every frame is resized and the
+widths are written as GIF with the frames' durations and loop count. The frames of one
+picture together may hold at most MAX_PIXELS pixels (the same budget as one still, so an
+animation costs no more memory or time than the largest still); over that budget a GIF is
+kept as it came (it still plays, it is only not resized) and any other animation becomes a
+still of its first frame.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ MAX_PIXELS = 50_000_000  # about 8,600 × 5,800: more than any camera's picture
 WIDTHS = (480, 960, 1600)
 EMAIL_WIDTH = 960  # `src` (what email and feeds use): sharp at 600 px on a 2x screen
 FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "MPO"}
+ANIMATED_FORMATS = {"GIF", "WEBP", "PNG"}
 
 
 class ImageRefused(ValueError):
@@ -114,22 +122,87 @@ def _encode(image, width: int) -> tuple[bytes, str, int]:
     return out.getvalue(), "jpg", image.height
 
 
+def _is_animation(image) -> bool:
+    return image.format in ANIMATED_FORMATS and getattr(image, "n_frames", 1) > 1
+
+
+def _animation_fits(image) -> bool:
+    """Whether resizing every frame stays within the pixels one still may have."""
+    return image.n_frames * image.width * image.height <= MAX_PIXELS
+
+
+def _encode_animation(image, widths: list[int]) -> list[tuple[int, bytes, int]]:
+    """(width, GIF bytes, height) for each width, every frame resized, durations and loop kept.
+
+    The frames are decoded once, in order (each is composed onto the ones before it, as a
+    browser would show it), and resized into every width at once.
+    """
+    from PIL import Image, ImageSequence
+
+    sizes = []
+    for width in widths:
+        width = min(width, image.width)
+        sizes.append((width, max(1, round(image.height * width / image.width))))
+    frames: list[list] = [[] for _ in sizes]
+    durations: list[int] = []
+    try:
+        for frame in ImageSequence.Iterator(image):
+            rgba = frame.convert("RGBA")  # loads the frame, which fills in its duration
+            durations.append(int(frame.info.get("duration") or 100))
+            for resized, size in zip(frames, sizes, strict=True):
+                resized.append(
+                    rgba if size == rgba.size else rgba.resize(size, Image.Resampling.LANCZOS)
+                )
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRefused(_("The picture is damaged or cut off; it cannot be read.")) from None
+    loop = {"loop": image.info["loop"]} if "loop" in image.info else {}
+    encoded = []
+    for (width, height), resized in zip(sizes, frames, strict=True):
+        out = io.BytesIO()
+        resized[0].save(
+            out,
+            "GIF",
+            save_all=True,
+            append_images=resized[1:],
+            duration=durations,
+            disposal=2,  # each frame is whole (composed above): clear before drawing the next
+            **loop,
+        )
+        encoded.append((width, out.getvalue(), height))
+    return encoded
+
+
+def _store(name: str, data: bytes) -> str:
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(data))
+    return settings.MEDIA_URL + name
+
+
 def store_image(publication_id: int, data: bytes) -> StoredImage:
     """Check, re-encode and store `data` in each width up to the picture's own."""
     from PIL import ImageOps
 
     image = open_image(data)
-    image = ImageOps.exif_transpose(image)
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = PurePosixPath("images", str(publication_id), timezone.now().strftime("%Y/%m"))
-    widths = [w for w in WIDTHS if w < image.width] + [min(image.width, WIDTHS[-1])]
     candidates: list[tuple[str, int, int]] = []
-    for width in sorted(set(widths)):
-        encoded, extension, height = _encode(image, width)
-        name = str(folder / f"{digest}-{width}.{extension}")
-        if not default_storage.exists(name):
-            name = default_storage.save(name, ContentFile(encoded))
-        candidates.append((settings.MEDIA_URL + name, width, height))
+    animated = _is_animation(image)
+    if animated and image.format == "GIF" and not _animation_fits(image):
+        # Too many frames to resize within the budget: the GIF as it came still plays.
+        name = str(folder / f"{digest}-{image.width}.gif")
+        candidates.append((_store(name, data), image.width, image.height))
+    elif animated and _animation_fits(image):
+        widths = [w for w in WIDTHS if w < image.width] + [min(image.width, WIDTHS[-1])]
+        for width, encoded, height in _encode_animation(image, sorted(set(widths))):
+            name = str(folder / f"{digest}-{width}.gif")
+            candidates.append((_store(name, encoded), width, height))
+    else:
+        image = ImageOps.exif_transpose(image)
+        widths = [w for w in WIDTHS if w < image.width] + [min(image.width, WIDTHS[-1])]
+        for width in sorted(set(widths)):
+            encoded, extension, height = _encode(image, width)
+            name = str(folder / f"{digest}-{width}.{extension}")
+            candidates.append((_store(name, encoded), width, height))
     chosen = [c for c in candidates if c[1] <= EMAIL_WIDTH][-1:] or candidates[:1]
     src, width, height = chosen[0]
     return StoredImage(
@@ -141,7 +214,8 @@ def store_image(publication_id: int, data: bytes) -> StoredImage:
 
 
 def store_remote_image(publication_id: int, data: bytes) -> str | None:
-    """A fetched picture (a bookmark's preview) stored small; None when it is not one."""
+    """A fetched picture (a bookmark's preview) stored small, as a still; None when it is not
+    one."""
     try:
         image = open_image(data)
     except ImageRefused:
@@ -151,7 +225,4 @@ def store_remote_image(publication_id: int, data: bytes) -> str | None:
     image = ImageOps.exif_transpose(image)
     encoded, extension, _height = _encode(image, 480)
     digest = hashlib.sha256(data).hexdigest()[:16]
-    name = f"images/{publication_id}/bookmarks/{digest}.{extension}"
-    if not default_storage.exists(name):
-        name = default_storage.save(name, ContentFile(encoded))
-    return settings.MEDIA_URL + name
+    return _store(f"images/{publication_id}/bookmarks/{digest}.{extension}", encoded)

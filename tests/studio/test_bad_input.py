@@ -59,6 +59,98 @@ def test_a_transparent_picture_stays_png(client, owner):
     assert data["src"].endswith("-100.png")
 
 
+def gif(width: int, height: int, frames: int = 3, **info) -> bytes:
+    """An animated GIF whose frames differ (red, green, blue, …), 100/200/300 ms each."""
+    from PIL import Image
+
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+    images = [Image.new("RGB", (width, height), colours[i % 4]) for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(
+        out,
+        "GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=[100 * (i + 1) for i in range(frames)],
+        **info,
+    )
+    return out.getvalue()
+
+
+def _stored(settings, url: str):
+    from PIL import Image
+
+    return Image.open(settings.MEDIA_ROOT / url.removeprefix("/media/"))
+
+
+def test_an_animated_gif_stays_animated_in_every_width(client, owner, settings):
+    client.force_login(owner)
+    response = _upload(client, gif(1200, 600, loop=0), "dance.gif")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["src"].endswith("-960.gif") and (data["width"], data["height"]) == (960, 480)
+    urls = [part.split(" ")[0] for part in data["srcset"].split(", ")]
+    assert [url.rsplit("-", 1)[1] for url in urls] == ["480.gif", "960.gif", "1200.gif"]
+    for url, width in zip(urls, (480, 960, 1200), strict=True):
+        with _stored(settings, url) as image:
+            assert image.format == "GIF" and image.size == (width, width // 2)
+            assert image.n_frames == 3 and image.info["loop"] == 0
+            durations, colours = [], []
+            for index in range(3):
+                image.seek(index)
+                durations.append(image.info["duration"])
+                colours.append(image.convert("RGB").getpixel((5, 5)))
+            assert durations == [100, 200, 300]
+            assert colours == [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+
+
+def test_an_animation_that_plays_once_still_plays_once(client, owner, settings):
+    client.force_login(owner)
+    data = _upload(client, gif(300, 200), "once.gif").json()
+    with _stored(settings, data["src"]) as image:
+        assert image.n_frames == 3 and "loop" not in image.info
+
+
+def test_an_animated_webp_becomes_an_animated_gif_email_clients_play(client, owner, settings):
+    from PIL import Image
+
+    frames = [Image.new("RGB", (300, 200), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    out = io.BytesIO()
+    frames[0].save(
+        out, "WEBP", save_all=True, append_images=frames[1:], duration=[50, 60, 70], loop=2
+    )
+    client.force_login(owner)
+    data = _upload(client, out.getvalue(), "clip.webp").json()
+    with _stored(settings, data["src"]) as image:
+        assert image.format == "GIF" and image.n_frames == 3 and image.info["loop"] == 2
+        durations = []
+        for index in range(3):
+            image.seek(index)
+            durations.append(image.info["duration"])
+        assert durations == [50, 60, 70]
+
+
+def test_a_gif_with_too_many_pixels_to_resize_is_kept_as_it_came(
+    client, owner, settings, monkeypatch
+):
+    from hanji.posts import images
+
+    original = gif(1000, 500, frames=3, loop=0)
+    monkeypatch.setattr(images, "MAX_PIXELS", 1000 * 500 * 2)  # room for two frames, not three
+    client.force_login(owner)
+    data = _upload(client, original, "long.gif").json()
+    assert data["src"].endswith("-1000.gif") and data["srcset"] == f"{data['src']} 1000w"
+    assert (settings.MEDIA_ROOT / data["src"].removeprefix("/media/")).read_bytes() == original
+
+
+def test_a_damaged_animation_is_refused_with_a_reason(client, owner):
+    client.force_login(owner)
+    data = gif(200, 100, frames=3)
+    response = _upload(client, data[: len(data) * 2 // 3], "cut.gif")
+    assert response.status_code == 400
+    assert "damaged" in response.json()["error"] or "not a picture" in response.json()["error"]
+
+
 def test_a_file_that_is_not_a_picture_is_refused_even_named_jpg(client, owner):
     client.force_login(owner)
     response = _upload(client, b"%PDF-1.7 not a picture at all" * 10)
