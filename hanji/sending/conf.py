@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "COMPLAINT_RATE": 0.003,
     "COMPLAINT_DAYS": 30,
     "COMPLAINT_MIN_SENT": 1000,
+    # Amazon SNS signing certificates and subscription links are trusted only at URLs that
+    # match this (SNS's own https hosts).
+    "SNS_URL_PATTERN": r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/",
     # Where VERP bounce addresses live (bounces+<id>@<domain>); empty: no VERP.
     "BOUNCE_DOMAIN": "",
 }

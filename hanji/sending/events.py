@@ -64,8 +64,8 @@ def bounce(
     detail: str = "",
     source: str = "",
 ) -> None:
-    """A bounce report. Hard: suppress now. Soft: suppress after SOFT_BOUNCE_LIMIT soft
-    bounces of the same address within SOFT_BOUNCE_DAYS."""
+    """A bounce report. Hard: suppress now. Soft: suppress once SOFT_BOUNCE_LIMIT messages
+    to the same address bounced softly within SOFT_BOUNCE_DAYS."""
     subscriber_id = delivery.subscriber_id if delivery else subscriber.pk if subscriber else None
     publication_id = (
         delivery.send.publication_id
@@ -88,10 +88,16 @@ def bounce(
     if hard:
         suppress(subscriber_id, SubscriberStatus.BOUNCED, detail[:300], channel=source)
         return
+    # Counted per message, not per report: services report every retry of one message
+    # (Mailgun's temporary failures, SendGrid's deferrals) and may deliver a webhook twice.
     since = timezone.now() - timedelta(days=conf.get("SOFT_BOUNCE_DAYS"))
-    soft = DeliveryEvent.objects.filter(
+    reports = DeliveryEvent.objects.filter(
         subscriber_id=subscriber_id, kind=EventKind.SOFT_BOUNCE, created_at__gte=since
-    ).count()
+    )
+    soft = (
+        reports.filter(delivery__isnull=False).values("delivery_id").distinct().count()
+        + reports.filter(delivery__isnull=True).count()
+    )
     if soft >= conf.get("SOFT_BOUNCE_LIMIT"):
         reason = f"{soft} soft bounces in {conf.get('SOFT_BOUNCE_DAYS')} days: {detail}"
         suppress(subscriber_id, SubscriberStatus.BOUNCED, reason[:300], channel=source)
