@@ -1,18 +1,11 @@
 """Changes the studio makes that no other app owns yet: starting a publication with its owner,
-the team and its invitations, subscriber tags and saved segments, import uploads.
+the team and its invitations.
 
-(Tags and segments belong to the subscribers app; they are here until it has actions for
-staff edits, and call its own functions where it has them.)
+(Subscriber tags, saved segments and import uploads belong to the subscribers app:
+hanji.subscribers.actions.staff and hanji.subscribers.uploads.)
 """
 
 from __future__ import annotations
-
-import csv
-import io
-import os
-import shutil
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,9 +19,7 @@ from hanji.core.accounts import AccountError, check_email, check_password
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.models import Publication, Role, TeamMember
 from hanji.studio.models import Invitation
-from hanji.subscribers import csvread
 from hanji.subscribers.actions import ensure_newsletter
-from hanji.subscribers.models import Segment, Subscriber, SubscriberStatus
 
 INVITATION = "team-invitation"
 INVITATION_MAX_AGE = 14 * 24 * 3600
@@ -225,136 +216,3 @@ def delete_publication(publication: Publication, confirm_slug: str) -> None:
     if confirm_slug.strip() != publication.slug:
         raise StudioError(_("Type the publication's address to confirm."))
     publication.delete()
-
-
-# --- subscribers ------------------------------------------------------------------------------
-
-
-def set_subscriber_tags(subscriber: Subscriber, text: str) -> list[str]:
-    tags = sorted(set(csvread.split_tags(text)))[:50]
-    Subscriber.objects.filter(pk=subscriber.pk).update(tags=tags, updated_at=timezone.now())
-    subscriber.tags = tags
-    return tags
-
-
-def save_segment(publication: Publication, data: dict) -> Segment:
-    from hanji.subscribers.models import Newsletter, Source
-
-    name = (data.get("name") or "").strip()[:200]
-    if not name:
-        raise StudioError(_("Give the segment a name."))
-    newsletter_id = data.get("newsletter") or ""
-    newsletter = (
-        Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
-        if str(newsletter_id).isdigit()
-        else None
-    )
-    statuses = [s for s in data.get("statuses", []) if s in SubscriberStatus.values]
-    source = data.get("source") or ""
-    return Segment.objects.create(
-        publication=publication,
-        name=name,
-        statuses=statuses,
-        newsletter=newsletter,
-        tags=csvread.split_tags(data.get("tags") or ""),
-        source=source if source in Source.values else "",
-        signed_up_after=data.get("signed_up_after") or None,
-        signed_up_before=data.get("signed_up_before") or None,
-    )
-
-
-# --- imports ----------------------------------------------------------------------------------
-
-PREVIEW_ROWS = 10
-PREVIEW_LINES = 2000
-COLUMNS = ("email", "name", "tags", "created", "status")
-
-
-def imports_dir(publication: Publication) -> Path:
-    path = Path(settings.DATA_DIR) / "imports" / str(publication.pk)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def store_upload(publication: Publication, upload) -> Path:
-    """Stream the uploaded CSV to the data dir (never into memory)."""
-    name = f"{uuid.uuid4().hex}.csv"
-    path = imports_dir(publication) / name
-    with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return path
-
-
-def upload_path(publication: Publication, name: str) -> Path:
-    """The stored upload `name` of this publication; StudioError for anything else."""
-    if not name or "/" in name or "\\" in name or not name.endswith(".csv"):
-        raise StudioError(_("The uploaded file is gone. Upload it again."))
-    path = imports_dir(publication) / name
-    if not path.is_file():
-        raise StudioError(_("The uploaded file is gone. Upload it again."))
-    return path
-
-
-def preview_upload(path: Path) -> dict:
-    """Header, automatic column mapping, the first rows, and problems in the first lines."""
-    from hanji.subscribers.addresses import InvalidEmail, normalize_email
-
-    with open(path, "rb") as handle:
-        sample = handle.read(csvread.SAMPLE)
-        encoding = csvread.detect_encoding(sample)
-        if encoding == "utf-16":
-            raise StudioError(_("UTF-16 files are not supported; save the file as CSV (UTF-8)."))
-        handle.seek(0)
-        source = csvread.LineSource(handle, encoding)
-        dialect = csvread.sniff_dialect(sample[:4096].decode(encoding, "replace"))
-        records = csvread.rows(source, dialect)
-        header: list[str] = []
-        rows: list[list[str]] = []
-        problems: list[tuple[int, str, str]] = []
-        mapping: dict[str, int] = {}
-        for line, cells in records:
-            if not header:
-                header = cells
-                mapping = csvread.map_header(cells)
-                continue
-            if len(rows) < PREVIEW_ROWS:
-                rows.append(cells)
-            index = mapping.get("email", 0)
-            try:
-                normalize_email(cells[index] if index < len(cells) else "")
-            except InvalidEmail as error:
-                if len(problems) < 50:
-                    problems.append((line, str(error.message), ",".join(cells)[:120]))
-            if line > PREVIEW_LINES:
-                break
-        problems += [(p.line, p.reason, p.excerpt) for p in source.problems[:20]]
-    return {
-        "header": header,
-        "mapping": mapping,
-        "rows": rows,
-        "problems": problems,
-        "encoding": encoding,
-    }
-
-
-def apply_mapping(path: Path, header: list[str], chosen: dict[str, int]) -> Path:
-    """When the person mapped columns differently from the automatic guess, rewrite the header
-    line with Hanji's column names (the importer then reads the file as mapped)."""
-    if csvread.map_header(header) == chosen:
-        return path
-    names = list(header)
-    for i in range(len(names)):
-        names[i] = f"ignored {i}"
-    for column, index in chosen.items():
-        if 0 <= index < len(names):
-            names[index] = column
-    out = io.StringIO()
-    csv.writer(out).writerow(names)
-    mapped = path.with_name(path.stem + "-mapped.csv")
-    with open(path, "rb") as src, open(mapped, "wb") as dst:
-        src.readline()
-        dst.write(out.getvalue().encode("utf-8"))
-        shutil.copyfileobj(src, dst, 1 << 20)
-    os.remove(path)
-    return mapped

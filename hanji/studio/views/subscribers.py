@@ -17,10 +17,19 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from hanji.core.ratelimit import client_ip
 from hanji.sending.queries import received_by
-from hanji.studio import actions, stats
+from hanji.studio import stats
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
-from hanji.subscribers.actions import RequestInfo, delete_subscriber, subscribe, unsubscribe
+from hanji.subscribers import uploads
+from hanji.subscribers.actions import (
+    Refused,
+    RequestInfo,
+    delete_subscriber,
+    save_segment,
+    set_subscriber_tags,
+    subscribe,
+    unsubscribe,
+)
 from hanji.subscribers.addresses import InvalidEmail
 from hanji.subscribers.exporter import export_rows
 from hanji.subscribers.importer import create_import, enqueue_import
@@ -118,9 +127,7 @@ def subscriber_export(request: HttpRequest, access: Access) -> StreamingHttpResp
 
     writer = csv.writer(Echo())
     rows = (writer.writerow(row) for row in export_rows(access.publication, queryset))
-    response = StreamingHttpResponse(
-        _with_bom(rows), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (
         f'attachment; filename="{access.publication.slug}-subscribers-{stamp}.csv"'
@@ -156,7 +163,7 @@ def subscriber_detail(request: HttpRequest, access: Access, subscriber_id: int) 
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "tags":
-            actions.set_subscriber_tags(subscriber, request.POST.get("tags", ""))
+            set_subscriber_tags(subscriber, request.POST.get("tags", ""))
             messages.success(request, _("Tags saved."))
         elif action == "unsubscribe":
             unsubscribe(subscriber, info=_info(request))
@@ -234,8 +241,8 @@ def segments(request: HttpRequest, access: Access) -> HttpResponse:
         data = request.POST.dict()
         data["statuses"] = request.POST.getlist("statuses")
         try:
-            actions.save_segment(access.publication, data)
-        except actions.StudioError as refused:
+            save_segment(access.publication, data)
+        except Refused as refused:
             error = str(refused)
         else:
             messages.success(request, _("Segment saved."))
@@ -271,7 +278,7 @@ def import_start(request: HttpRequest, access: Access) -> HttpResponse:
         if upload is None:
             error = _("Choose a CSV file.")
         else:
-            path = actions.store_upload(access.publication, upload)
+            path = uploads.store_upload(access.publication, upload)
             request.session[f"import:{path.name}"] = upload.name[:200]
             return redirect("studio:import_map", access.publication.slug, path.name)
     return render(
@@ -287,15 +294,15 @@ def import_start(request: HttpRequest, access: Access) -> HttpResponse:
 def import_map(request: HttpRequest, access: Access, name: str) -> HttpResponse:
     """Step 2: map the columns, see the first rows and the problems found; step 3: import."""
     try:
-        path = actions.upload_path(access.publication, name)
-        preview = actions.preview_upload(path)
-    except actions.StudioError as refused:
+        path = uploads.upload_path(access.publication, name)
+        preview = uploads.preview_upload(path)
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("studio:import_start", access.publication.slug)
     newsletters = Newsletter.objects.filter(publication=access.publication)
     if request.method == "POST":
         chosen = {}
-        for column in actions.COLUMNS:
+        for column in uploads.COLUMNS:
             value = request.POST.get(f"column_{column}", "")
             if value.lstrip("-").isdigit() and int(value) >= 0:
                 chosen[column] = int(value)
@@ -303,7 +310,7 @@ def import_map(request: HttpRequest, access: Access, name: str) -> HttpResponse:
             messages.error(request, _("Choose the column that holds the email addresses."))
         else:
             path = (
-                actions.apply_mapping(path, preview["header"], chosen)
+                uploads.apply_mapping(path, preview["header"], chosen)
                 if "email" in preview["mapping"] or chosen.get("email", 0) != 0
                 else path
             )
@@ -336,7 +343,7 @@ def import_map(request: HttpRequest, access: Access, name: str) -> HttpResponse:
             access,
             name=name,
             preview=preview,
-            columns=[(c, preview["mapping"].get(c)) for c in actions.COLUMNS],
+            columns=[(c, preview["mapping"].get(c)) for c in uploads.COLUMNS],
             newsletters=newsletters,
         ),
     )

@@ -6,6 +6,7 @@ Split by job; import from the package (`from hanji.subscribers.actions import su
   consent statements;
 - `account`: the reader's sign-in, newsletter choices, email change, export and delete;
 - `leave`: unsubscribe, suppression, withdrawing advertising consent;
+- `staff`: what the publication's team changes in the studio (tags, saved segments);
 - `common`: what they share (request info, the consent log, single-use tokens).
 """
 
@@ -36,6 +37,7 @@ from hanji.subscribers.actions.common import (
     erased_digest,
 )
 from hanji.subscribers.actions.leave import suppress, unsubscribe, withdraw_advertising
+from hanji.subscribers.actions.staff import save_segment, set_subscriber_tags
 from hanji.subscribers.actions.subscribe import (
     CONFIRM,
     CONFIRM_MAX_AGE,
@@ -75,9 +77,11 @@ __all__ = [
     "read_confirm_token",
     "read_email_change_token",
     "read_sign_in_token",
+    "save_segment",
     "request_email_change",
     "request_sign_in",
     "set_newsletters",
+    "set_subscriber_tags",
     "sign_in",
     "sign_in_token",
     "subscribe",

@@ -1,0 +1,52 @@
+"""What the team changes in the studio: subscriber tags and saved segments."""
+
+from __future__ import annotations
+
+import pytest
+
+from hanji.subscribers.actions import Refused, save_segment, set_subscriber_tags
+from hanji.subscribers.models import Newsletter, Segment, Subscriber
+from hanji.subscribers.queries import segment_count
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tags_are_split_deduplicated_and_sorted(make_subscriber):
+    subscriber = make_subscriber("a@example.com", tags=["old"])
+    assert set_subscriber_tags(subscriber, "vip, 서울; vip | 2024") == ["2024", "vip", "서울"]
+    assert Subscriber.objects.get(pk=subscriber.pk).tags == ["2024", "vip", "서울"]
+    assert set_subscriber_tags(subscriber, "") == []
+
+
+def test_a_segment_is_saved_with_only_the_criteria_that_belong_to_the_publication(
+    publication, other_publication, weekly, make_subscriber
+):
+    theirs = Newsletter.objects.create(publication=other_publication, name="x", slug="x")
+    make_subscriber("vip@example.com", tags=["vip"], newsletters=[weekly])
+    make_subscriber("plain@example.com", newsletters=[weekly])
+    segment = save_segment(
+        publication,
+        {
+            "name": "  VIP  ",
+            "statuses": ["active", "dancing"],
+            "newsletter": str(theirs.pk),
+            "tags": "vip, ",
+            "source": "carrier-pigeon",
+        },
+    )
+    assert (segment.name, segment.statuses, segment.newsletter, segment.tags, segment.source) == (
+        "VIP",
+        ["active"],
+        None,
+        ["vip"],
+        "",
+    )
+    assert segment_count(segment) == 1
+    mine = save_segment(publication, {"name": "weekly", "newsletter": str(weekly.pk)})
+    assert mine.newsletter == weekly
+
+
+def test_a_segment_without_a_name_is_refused_and_nothing_is_saved(publication):
+    with pytest.raises(Refused, match="name"):
+        save_segment(publication, {"name": "   ", "tags": "vip"})
+    assert not Segment.objects.exists()
