@@ -37,16 +37,22 @@ BAD_RECIPIENT = {"invalid", "rejected"}
 
 
 def _retry_after(response) -> float | None:
-    value = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    """Seconds to wait, from Retry-After (seconds or a date) or, where a service documents
+    only that (SendGrid), from X-RateLimit-Reset (the Unix time the window ends)."""
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After")
+    if value:
+        if value.strip().isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+    reset = str(headers.get("X-RateLimit-Reset") or "").strip()
+    if reset.isdigit():
+        return max(0.0, int(reset) - time.time())
+    return None
 
 
 class AnymailTransport(Transport):
@@ -157,8 +163,13 @@ class AnymailConnection(Connection):
             message.merge_data = {
                 m.recipient: {f: m.values[f].decode() for f in RECIPIENT_FIELDS} for m in group
             }
+            # Each recipient's own Message-ID (a retried message is the same message) and
+            # one-click unsubscribe link.
             message.merge_headers = {
-                m.recipient: {"List-Unsubscribe": " ".join(m.values["LUNSUB"].decode().split())}
+                m.recipient: {
+                    "List-Unsubscribe": " ".join(m.values["LUNSUB"].decode().split()),
+                    "Message-ID": m.message_id,
+                }
                 for m in group
             }
             message.merge_metadata = {
