@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 
@@ -29,24 +30,57 @@ def _generation_key(publication_id: int) -> str:
 
 
 def invalidate_publication(publication_id: int | None) -> None:
-    if publication_id:
-        cache.set(_generation_key(publication_id), uuid.uuid4().hex, None)
+    """Make every cached page and value of the publication stale.
+
+    Done at once and again when the surrounding transaction commits: a request that rebuilt
+    a value between the two (reading the rows as they were before the commit) stored it under
+    the first new generation, which the second one retires.
+    """
+    if not publication_id:
+        return
+    cache.set(_generation_key(publication_id), uuid.uuid4().hex, None)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(
+            lambda: cache.set(_generation_key(publication_id), uuid.uuid4().hex, None)
+        )
 
 
-def publication_cached(publication_id: int, name: str, build: Callable[[], Any]) -> Any:
+def _generation(found: dict, publication_id: int) -> str:
+    """The generation read with `get_many`; a missing one (never set, or evicted by the file
+    cache's culling) is created, so nothing is ever stored under "no generation", where it
+    would match again after a later eviction."""
+    generation = found.get(_generation_key(publication_id))
+    if generation is None:
+        key = _generation_key(publication_id)
+        cache.add(key, uuid.uuid4().hex, None)
+        generation = cache.get(key)
+    return generation
+
+
+def publication_cached(
+    publication_id: int,
+    name: str,
+    build: Callable[[], Any],
+    keep_none: bool = True,
+    still_valid: Callable[[Any], bool] | None = None,
+) -> Any:
     """`build()`, kept in the shared cache until the publication's pages are invalidated.
 
-    For what every page of a publication shows (navigation, the subscribe box's newsletters):
-    one cache round trip instead of a query each. The value is stored with the generation it
-    was built under, so a value built from data an edit has since changed never matches.
+    For what the public pages show (navigation, the subscribe box's newsletters, a post with
+    its authors and tags): one cache round trip instead of a query each. The value is stored
+    with the generation it was built under, so a value built from data an edit has since
+    changed never matches. `keep_none=False` stores nothing when `build()` finds nothing;
+    `still_valid(value)` may retire a stored value early (a scheduled post falling due).
     """
     generation_key, key = _generation_key(publication_id), f"pc:{publication_id}:{name}"
     found = cache.get_many([generation_key, key])
-    generation, stored = found.get(generation_key), found.get(key)
+    generation, stored = _generation(found, publication_id), found.get(key)
     if stored is not None and stored[0] == generation:
-        return stored[1]
+        if still_valid is None or still_valid(stored[1]):
+            return stored[1]
     value = build()
-    cache.set(key, (generation, value), settings.HANJI_PAGE_CACHE_SECONDS)
+    if value is not None or keep_none:
+        cache.set(key, (generation, value), settings.HANJI_PAGE_CACHE_SECONDS)
     return value
 
 
@@ -57,13 +91,21 @@ def _page_key(request: HttpRequest) -> str:
     )
 
 
-def _cacheable_request(request: HttpRequest) -> bool:
+def is_anonymous_read(request: HttpRequest) -> bool:
+    """A GET or HEAD of a public page by a reader without a session: what it shows may come
+    from the shared cache (writes, the studio and signed-in readers always read the database)."""
     return (
         request.method in ("GET", "HEAD")
-        and getattr(request, "publication_id", None) is not None
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and set(request.GET) <= CACHEABLE_QUERY_KEYS
         and not request.path_info.startswith(("/studio", "/admin", "/account"))
+    )
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        getattr(request, "publication_id", None) is not None
+        and is_anonymous_read(request)
+        and set(request.GET) <= CACHEABLE_QUERY_KEYS
     )
 
 
@@ -89,7 +131,7 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         generation_key, page_key = _generation_key(request.publication_id), _page_key(request)
         found = cache.get_many([generation_key, page_key])
-        generation = found.get(generation_key)
+        generation = _generation(found, request.publication_id)
         stored = found.get(page_key)
         if stored is not None and stored[0] == generation:
             _gen, status, headers, content = stored

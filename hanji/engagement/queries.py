@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.core.pagecache import publication_cached
 from hanji.engagement.models import (
     Comment,
     CommentBan,
@@ -147,7 +148,7 @@ def why_not_comment(post: Post, reader: Subscriber | None) -> str | None:
     who = engagement_settings(post.publication_id).who_may_comment
     if who == WhoMayComment.NOBODY:
         return _("Comments are turned off.")
-    if comments_closed(post):
+    if public_comments(post).closed if reader is None else comments_closed(post):
         return _("Comments are closed on this post.")
     if reader is None:
         return _("Sign in with your email to comment.")
@@ -177,12 +178,19 @@ class Thread:
 
 
 def thread(post: Post, reader: Subscriber | None = None) -> Thread:
-    """The comments shown under a post, with their replies (three queries whatever the size).
+    """The comments shown under a post, with their replies (three queries whatever the size;
+    none for a reader who is not signed in while the publication's pages are unchanged).
 
     Everyone sees published comments; a deleted comment that has replies stays as a
     placeholder so the replies keep their context. The reader also sees their own comments
     waiting for review.
     """
+    if reader is None:
+        return public_comments(post).thread
+    return _thread(post, reader)
+
+
+def _thread(post: Post, reader: Subscriber | None) -> Thread:
     visible = [CommentStatus.PUBLISHED]
     own_filter = {"subscriber": reader} if reader is not None else None
     replies = Comment.objects.filter(status__in=visible).select_related("subscriber")
@@ -216,6 +224,33 @@ def thread(post: Post, reader: Subscriber | None = None) -> Thread:
     return Thread(shown, count)
 
 
+@dataclass
+class PublicComments:
+    """What every reader who is not signed in sees of a post's comments."""
+
+    thread: Thread
+    count: int  # published comments, as list pages count them
+    closed: bool
+
+
+def public_comments(post: Post) -> PublicComments:
+    """The post's comments as anyone sees them, its published count and whether comments are
+    closed: kept in the shared cache with the page-cache generation (a comment or the post's
+    options changing invalidates it, like the cached page that shows them), and on the post
+    for the rest of the request."""
+    memo = post.__dict__.get("_hanji_public_comments")
+    if memo is None:
+
+        def build() -> PublicComments:
+            return PublicComments(
+                _thread(post, None), comment_counts([post.pk])[post.pk], comments_closed(post)
+            )
+
+        memo = publication_cached(post.publication_id, f"comments:{post.pk}", build)
+        post._hanji_public_comments = memo
+    return memo
+
+
 def comment_counts(post_ids: list[int]) -> dict[int, int]:
     """Published comments per post, in one query (for lists of posts)."""
     rows = (
@@ -226,6 +261,16 @@ def comment_counts(post_ids: list[int]) -> dict[int, int]:
     counts = {post_id: 0 for post_id in post_ids}
     counts.update({row["post_id"]: row["n"] for row in rows})
     return counts
+
+
+def count_comments_of(posts: list[Post]) -> list[Post]:
+    """Counts the published comments of every post in one query and keeps each count on its
+    post, where the `comment_count` template tag finds it (so a list kept in a cache carries
+    its counts along)."""
+    counts = comment_counts([post.pk for post in posts])
+    for post in posts:
+        post._hanji_comments = counts[post.pk]
+    return posts
 
 
 def may_change_own(comment: Comment, reader: Subscriber | None) -> bool:

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
-from hanji.posts.models import Post, Tag
-from hanji.publications.models import Publication
+from django.db.models import Min, Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from hanji.core.pagecache import publication_cached
+from hanji.posts.models import Post, Status, Tag
+from hanji.publications.models import Author, Publication
 
 
 def listed_posts(publication: Publication) -> QuerySet[Post]:
@@ -25,15 +31,51 @@ def listed_posts(publication: Publication) -> QuerySet[Post]:
 LIST_PREFETCH = ("authors", Prefetch("tags", queryset=Tag.objects.only("name", "slug")))
 
 
-def get_published_post(publication: Publication, slug: str) -> Post:
-    """A published post of this publication, by slug; 404 for drafts, others' posts, unknown."""
-    post = (
-        Post.objects.published()
-        .filter(publication=publication, slug=slug)
-        .select_related("category", "publication")
-        .prefetch_related("authors", "tags")
-        .first()
+def next_publish_time(publication: Publication) -> datetime | None:
+    """When the publication's next scheduled post goes live (None when none waits): lists
+    kept in a cache must be rebuilt then, since `published()` counts it from that moment."""
+    return (
+        Post.objects.filter(publication=publication, published_at__gt=timezone.now())
+        .exclude(status=Status.DRAFT)
+        .aggregate(first=Min("published_at"))["first"]
     )
-    if post is None:
+
+
+@dataclass
+class PostPage:
+    """What a post's page shows of the post itself: the post (with its category), its
+    authors and its tags."""
+
+    post: Post
+    authors: list[Author]
+    tags: list[Tag]
+
+
+def get_post_page(publication: Publication, slug: str) -> PostPage:
+    """A published post of this publication, by slug, for its public page; 404 for drafts,
+    others' posts and unknown slugs. Kept in the shared cache until the publication's pages
+    are invalidated (saving a post, author, category, tag or the publication does that), so
+    an uncached page view costs no query for the post.
+
+    The view and like counts in it are as fresh as a cached page's: the page script shows the
+    live ones. Unknown slugs are not cached (a scheduled post may go live at any moment).
+    """
+
+    def build() -> PostPage | None:
+        post = (
+            Post.objects.published()
+            .filter(publication=publication, slug=slug)
+            .select_related("category")
+            .first()
+        )
+        if post is None:
+            return None
+        return PostPage(post, list(post.authors.all()), list(post.tags.only("name", "slug")))
+
+    name = "post:" + hashlib.blake2b(slug.encode(), digest_size=12).hexdigest()
+    page = publication_cached(publication.pk, name, build, keep_none=False)
+    if page is None:
         raise Http404
-    return post
+    # The publication is not stored with the post: the request has it already.
+    page.post.publication = publication
+    return page

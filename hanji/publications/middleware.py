@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils.functional import SimpleLazyObject
 
+from hanji.core.pagecache import is_anonymous_read, publication_cached
 from hanji.publications.models import Publication
 from hanji.publications.queries import resolve
 
 # Paths that belong to the instance whatever the host (health checks come by IP).
 INSTANCE_PATHS = ("/healthz", "/static/", "/media/")
+
+
+def _load(publication_id: int, shared: bool) -> Publication:
+    """The publication row; for anonymous reads from the shared cache (saving the publication
+    invalidates it with its pages)."""
+    if shared:
+        return publication_cached(
+            publication_id, "publication", lambda: Publication.objects.get(pk=publication_id)
+        )
+    return Publication.objects.get(pk=publication_id)
 
 
 class PublicationMiddleware:
@@ -35,7 +48,7 @@ class PublicationMiddleware:
         request.unknown_host = bool(resolved and resolved.unknown_host)
         pub_id = request.publication_id
         request.publication = (
-            SimpleLazyObject(lambda: Publication.objects.get(pk=pub_id)) if pub_id else None
+            SimpleLazyObject(partial(_load, pub_id, is_anonymous_read(request))) if pub_id else None
         )
         if request.unknown_host:
             from hanji.site.views import unknown_host

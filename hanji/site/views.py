@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from hanji.engagement.queries import public_comments
 from hanji.posts.body import markdown_to_html, split_at_paywall
 from hanji.posts.models import Category, Post, Tag
-from hanji.posts.queries import get_published_post, listed_posts
+from hanji.posts.queries import PostPage, get_post_page, listed_posts
 from hanji.publications.models import Author, Publication
 from hanji.site import feeds
+from hanji.site.queries import latest_posts
 
 PAGE_SIZE = 12
 
@@ -43,13 +45,8 @@ def _page(request: HttpRequest, queryset, size: int = PAGE_SIZE):
 def home(request: HttpRequest) -> HttpResponse:
     if request.publication is None:
         return instance_index(request)
-    publication = request.publication
-    posts = list(listed_posts(publication)[: PAGE_SIZE + 1])
-    return render(
-        request,
-        "site/home.html",
-        {"posts": posts[:PAGE_SIZE], "more": len(posts) > PAGE_SIZE},
-    )
+    latest = latest_posts(request.publication, PAGE_SIZE)
+    return render(request, "site/home.html", {"posts": latest.posts, "more": latest.more})
 
 
 def instance_index(request: HttpRequest) -> HttpResponse:
@@ -95,12 +92,12 @@ def author(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = _publication(request)
-    post = get_published_post(publication, slug)
+    page = get_post_page(publication, slug)
+    post = page.post
     # Visibility is enforced by the memberships issue; until then only the part above the
     # paywall divider of a non-public post ever leaves the server.
-    free, paid = split_at_paywall(post.body)
     locked = not post.is_public
-    body = free if locked else post.body
+    body = split_at_paywall(post.body)[0] if locked else post.body
     return render(
         request,
         "site/post.html",
@@ -108,13 +105,16 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "post": post,
             "body": body,
             "locked": locked,
-            "json_ld": _json_ld(request, post),
-            "authors": list(post.authors.all()),
+            "json_ld": _json_ld(request, page),
+            "authors": page.authors,
+            "tags": page.tags,
+            "comment_count": 0 if locked else public_comments(post).count,
         },
     )
 
 
-def _json_ld(request: HttpRequest, post: Post) -> str:
+def _json_ld(request: HttpRequest, page: PostPage) -> str:
+    post = page.post
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -123,7 +123,7 @@ def _json_ld(request: HttpRequest, post: Post) -> str:
         "datePublished": post.published_at.isoformat() if post.published_at else None,
         "dateModified": post.updated_at.isoformat(),
         "mainEntityOfPage": request.build_absolute_uri(),
-        "author": [{"@type": "Person", "name": a.name} for a in post.authors.all()],
+        "author": [{"@type": "Person", "name": a.name} for a in page.authors],
         "publisher": {"@type": "Organization", "name": post.publication.name},
     }
     if post.cover_image:
