@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from hanji.sending import claims, conf, dkim, events
+from hanji.sending import claims, clock, conf, dkim, events
 from hanji.sending.compose import MessageTemplate, date_header, sender_domain
 from hanji.sending.models import Send, SendingSettings, SendState
 from hanji.sending.personalize import Personalizer, message_id
@@ -39,6 +39,7 @@ from hanji.sending.transports import (
     DOWN,
     FAILED,
     HALT,
+    HELD,
     RETRY,
     SENT,
     Dispatcher,
@@ -58,6 +59,13 @@ def night_until(now: datetime) -> datetime | None:
         return None
     day = local.date() + (timedelta(days=1) if local.time() >= dtime(21) else timedelta())
     return datetime.combine(day, dtime(8), SEOUL)
+
+
+def night_starts(now: datetime) -> datetime:
+    """The next 21:00 Seoul after `now`: from then on, held messages may no longer leave."""
+    local = now.astimezone(SEOUL)
+    day = local.date() + (timedelta(days=1) if local.time() >= dtime(21) else timedelta())
+    return datetime.combine(day, dtime(21), SEOUL)
 
 
 class SendLoop:
@@ -256,8 +264,11 @@ class SendLoop:
 
     def _submit(self, rows: list[claims.Claimed]) -> None:
         receiving = still_receiving([r.subscriber_id for r in rows], self.send.newsletter_id)
-        now = timezone.now()
+        now = clock.now()
         night = night_until(now) if self.night_hold else None
+        # Checked here and again where each chunk is handed to its connection: a chunk
+        # checked at 20:59:59 may wait in the queue past 21:00.
+        evening = night_starts(now) if self.night_hold and night is None else None
         messages, gone, held, unusable = [], [], [], []
         date = date_header()
         for row in rows:
@@ -278,6 +289,7 @@ class SendLoop:
                 OutMessage(
                     row.id, who.id, envelope.sender, who.email, "paid" if row.paid else "free",
                     values, message_id(self.send_id, who.id, self.domain),
+                    None if who.night_consent else evening,
                 )
             )  # fmt: skip
             self.in_flight[row.id] = row
@@ -320,12 +332,14 @@ class SendLoop:
             return
         recorder = claims.Recorder(self.send_id)
         now = timezone.now()
-        sent, down, refused = [], [], []
+        sent, down, refused, held = [], [], [], []
         halt = ""
         for message, outcome in results:
             row = self.in_flight.pop(message.delivery_id)
             if outcome.status == SENT:
                 sent.append((row, outcome.provider_id))
+            elif outcome.status == HELD:
+                held.append((row, message.leave_before))
             elif outcome.status in (DOWN, HALT):
                 down.append((row, outcome))
                 if outcome.status == HALT:
@@ -347,6 +361,10 @@ class SendLoop:
             if down:
                 wait = max((o.retry_after or 0) for _, o in down)
                 recorder.requeue([r for r, _ in down], down[-1][1].detail, now)
+            if held:
+                morning = night_until(max(clock.now(), held[0][1]))
+                reason = "held for the night (no night-time consent)"
+                recorder.hold([r for r, _ in held], morning or now, reason)
         self.recent.extend([False] * len(sent))
         self.sent += len(sent)
         if recorder.lost:

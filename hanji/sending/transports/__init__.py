@@ -13,6 +13,8 @@ Outcome statuses:
              retried without counting an attempt; `retry_after` when the server said so
     HALT     the transport will not take any message (login refused, sender refused): the
              send pauses with the reason
+    HELD     not handed to the transport at all: the message may not leave after
+             `leave_before` (the night hold begins) and that moment had come
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from django.db import connections
 
-SENT, RETRY, FAILED, DOWN, HALT = "sent", "retry", "failed", "down", "halt"
+from hanji.sending import clock
+
+SENT, RETRY, FAILED, DOWN, HALT, HELD = "sent", "retry", "failed", "down", "halt", "held"
 
 
 class Outcome(NamedTuple):
@@ -45,6 +50,8 @@ class OutMessage:
     variant: str
     values: dict
     message_id: str
+    # The message must not leave at or after this moment (the night hold's 21:00 Seoul).
+    leave_before: datetime | None = None
 
 
 class Connection:
@@ -98,20 +105,35 @@ class Dispatcher:
                 chunk = self.inbox.get()
                 if chunk is None:
                     return
+                chunk, done = self._gate(chunk)
                 try:
-                    if conn is None:
+                    if conn is None and chunk:
                         conn = self.transport.open(self.template, self.signer)
-                    outcomes = conn.deliver(chunk)
+                    outcomes = conn.deliver(chunk) if chunk else []
                 except Exception as error:  # never lose a chunk: report it as not taken
                     outcomes = [Outcome(DOWN, 0, f"{type(error).__name__}: {error}")] * len(chunk)
                     if conn is not None:
                         conn.close()
                     conn = None
-                self.outbox.put(list(zip(chunk, outcomes, strict=True)))
+                self.outbox.put(done + list(zip(chunk, outcomes, strict=True)))
         finally:
             if conn is not None:
                 conn.close()
             connections.close_all()
+
+    @staticmethod
+    def _gate(chunk: list[OutMessage]) -> tuple[list[OutMessage], list]:
+        """Split off the messages whose time to leave has passed, checked on the clock at the
+        moment the chunk is handed to the connection (a queued chunk can wait there)."""
+        if all(m.leave_before is None for m in chunk):
+            return chunk, []
+        now = clock.now()
+        going, held = [], []
+        for m in chunk:
+            late = m.leave_before is not None and now >= m.leave_before
+            (held if late else going).append(m)
+        outcome = Outcome(HELD, 0, "held for the night (no night-time consent)")
+        return going, [(m, outcome) for m in held]
 
     @property
     def room(self) -> int:
@@ -121,10 +143,12 @@ class Dispatcher:
         if not messages:
             return
         if self.count == 0:
-            if self._inline is None:
-                self._inline = self.transport.open(self.template, self.signer)
-            self.outbox.put(list(zip(messages, self._inline.deliver(messages), strict=True)))
             self.in_flight += len(messages)
+            messages, done = self._gate(messages)
+            if messages and self._inline is None:
+                self._inline = self.transport.open(self.template, self.signer)
+            outcomes = self._inline.deliver(messages) if messages else []
+            self.outbox.put(done + list(zip(messages, outcomes, strict=True)))
             return
         size = self.transport.chunk
         for start in range(0, len(messages), size):
