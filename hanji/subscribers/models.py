@@ -253,8 +253,11 @@ class Segment(models.Model):
     )
     # Subscribers with any of these tags; empty means no tag filter.
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    signed_up_after = models.DateTimeField(_("signed up after"), null=True, blank=True)
-    signed_up_before = models.DateTimeField(_("signed up before"), null=True, blank=True)
+    # Whole days in the publication's time zone, both included (queries.signup_bounds): a
+    # reader who signed up at 23:30 in Seoul on the 1st signed up on the 1st, though it was
+    # 14:30 UTC. Dates, not instants, so changing the time zone keeps the meaning.
+    signed_up_from = models.DateField(_("signed up from"), null=True, blank=True)
+    signed_up_until = models.DateField(_("signed up until"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

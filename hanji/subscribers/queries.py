@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db.models import BooleanField, Exists, Func, OuterRef, QuerySet
 
 from hanji.publications.models import Publication
@@ -45,6 +47,33 @@ def subscribers_of(publication: Publication) -> QuerySet[Subscriber]:
     return Subscriber.objects.filter(publication=publication)
 
 
+def publication_zone(publication: Publication) -> ZoneInfo:
+    try:
+        return ZoneInfo(publication.time_zone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def signup_bounds(
+    publication: Publication, first_day: date | None, last_day: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """Signup-date filters mean whole days in the publication's time zone, both included.
+
+    Returns the instants for `filter_subscribers`: the start of `first_day` and the start of
+    the day after `last_day` (excluded). A reader who signed up at 23:30 in Seoul on the 1st
+    (14:30 UTC) signed up on the 1st; one at 00:30 on the 2nd (15:30 UTC on the 1st) did not.
+    """
+    zone = publication_zone(publication)
+
+    def start(day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=zone)
+
+    return (
+        start(first_day) if first_day else None,
+        start(last_day + timedelta(days=1)) if last_day else None,
+    )
+
+
 def filter_subscribers(
     queryset: QuerySet[Subscriber],
     *,
@@ -55,7 +84,11 @@ def filter_subscribers(
     signed_up_before: datetime | None = None,
     source: str = "",
 ) -> QuerySet[Subscriber]:
-    """The one place that turns segment criteria into a filter (segments, export, studio)."""
+    """The one place that turns segment criteria into a filter (segments, export, studio).
+
+    `signed_up_after` is included and `signed_up_before` excluded; callers that filter by
+    days get both from `signup_bounds`.
+    """
     if statuses:
         queryset = queryset.filter(status__in=list(statuses))
     if newsletter is not None:
@@ -81,17 +114,26 @@ def filter_subscribers(
     return queryset
 
 
-def segment_queryset(segment: Segment) -> QuerySet[Subscriber]:
-    """Every subscriber of the segment's publication that the segment's filter selects."""
+def filter_by_segment(
+    queryset: QuerySet[Subscriber], segment: Segment, publication: Publication
+) -> QuerySet[Subscriber]:
+    """Narrow `queryset` by the segment's criteria (its days in `publication`'s time zone)."""
+    after, before = signup_bounds(publication, segment.signed_up_from, segment.signed_up_until)
     return filter_subscribers(
-        subscribers_of(segment.publication),
+        queryset,
         statuses=segment.statuses or (),
         newsletter=segment.newsletter_id,
         tags=segment.tags or (),
-        signed_up_after=segment.signed_up_after,
-        signed_up_before=segment.signed_up_before,
+        signed_up_after=after,
+        signed_up_before=before,
         source=segment.source,
     )
+
+
+def segment_queryset(segment: Segment) -> QuerySet[Subscriber]:
+    """Every subscriber of the segment's publication that the segment's filter selects."""
+    publication = segment.publication
+    return filter_by_segment(subscribers_of(publication), segment, publication)
 
 
 def segment_count(segment: Segment) -> int:
@@ -115,16 +157,8 @@ def segment_recipients(
     if segment is not None:
         if segment.publication_id != publication.pk:
             return Subscriber.objects.none()
-        queryset = filter_subscribers(
-            queryset,
-            # The segment's own statuses still apply (a segment of "pending" selects no one).
-            statuses=segment.statuses or (),
-            newsletter=segment.newsletter_id,
-            tags=segment.tags or (),
-            signed_up_after=segment.signed_up_after,
-            signed_up_before=segment.signed_up_before,
-            source=segment.source,
-        )
+        # The segment's own statuses still apply (a segment of "pending" selects no one).
+        queryset = filter_by_segment(queryset, segment, publication)
     recipients = RecipientQuerySet(model=Subscriber, query=queryset.order_by("id").query)
     recipients.fast_count = (publication, newsletter, segment)
     return recipients
@@ -165,8 +199,8 @@ def _narrows(segment: Segment | None, newsletter: Newsletter) -> bool:
         (statuses and SubscriberStatus.ACTIVE not in statuses)
         or (segment.newsletter_id and segment.newsletter_id != newsletter.pk)
         or segment.tags
-        or segment.signed_up_after
-        or segment.signed_up_before
+        or segment.signed_up_from
+        or segment.signed_up_until
         or segment.source
     )
 

@@ -72,3 +72,22 @@ def test_an_excel_export_starts_with_a_bom_and_goes_to_a_file(
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert "한글".encode() in data
+
+
+def test_since_and_until_are_whole_days_in_the_publications_zone(publication, make_subscriber):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.core.management.base import CommandError
+
+    seoul = ZoneInfo("Asia/Seoul")
+    make_subscriber("late@example.com", created_at=datetime(2026, 11, 1, 23, 30, tzinfo=seoul))
+    make_subscriber("next@example.com", created_at=datetime(2026, 11, 2, 0, 30, tzinfo=seoul))
+
+    def emails(*args):
+        return [r["email"] for r in csv.DictReader(io.StringIO(export(*args)))]
+
+    assert emails("--since", "2026-11-01", "--until", "2026-11-01") == ["late@example.com"]
+    assert emails("--since", "2026-11-02") == ["next@example.com"]
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        export("--until", "2026-11-01T10:00")

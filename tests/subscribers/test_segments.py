@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -40,7 +41,7 @@ def test_a_segment_narrows_the_recipients_by_tag_date_and_source(
         publication=publication,
         name="recent vip",
         tags=["vip", "없는태그"],
-        signed_up_after=timezone.now() - timedelta(days=30),
+        signed_up_from=timezone.localdate() - timedelta(days=30),
     )
     assert emails(segment_recipients(publication, weekly, segment)) == ["vip@example.com"]
     korean = Segment.objects.create(publication=publication, name="서울", tags=["서울"])
@@ -103,3 +104,63 @@ def test_counting_the_recipients_takes_the_fast_path_only_when_nothing_was_added
     assert recipients.exclude(email__startswith="a").count() == 1
     assert [s.email for s in recipients.iterator()] == ["a@example.com", "b@example.com"]
     assert recipients[:1].count() == 1
+
+
+# --- signup days: whole days in the publication's time zone ------------------------------------
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+@pytest.fixture
+def around_midnight(make_subscriber, weekly):
+    """Four readers around midnight between the 31st of October and the 1st of November, Seoul
+    time (UTC+9): what day each signed up on depends on the zone."""
+    for email, seoul_time in [
+        ("october-31-late@example.com", datetime(2026, 10, 31, 23, 59)),  # 14:59 UTC, 31st
+        ("november-1-midnight@example.com", datetime(2026, 11, 1, 0, 0)),  # 15:00 UTC, 31st
+        ("november-1-late@example.com", datetime(2026, 11, 1, 23, 30)),  # 14:30 UTC, 1st
+        ("november-2-early@example.com", datetime(2026, 11, 2, 0, 30)),  # 15:30 UTC, 1st
+    ]:
+        make_subscriber(email, newsletters=[weekly], created_at=seoul_time.replace(tzinfo=SEOUL))
+
+
+def days(publication, first, last):
+    segment = Segment.objects.create(
+        publication=publication, name="days", signed_up_from=first, signed_up_until=last
+    )
+    return sorted(e.split("@")[0] for e in emails(segment_queryset(segment)))
+
+
+def test_signup_days_are_whole_days_in_the_publications_time_zone(
+    publication, weekly, around_midnight
+):
+    first, second = date(2026, 11, 1), date(2026, 11, 2)
+    assert publication.time_zone == "Asia/Seoul"
+    assert days(publication, first, first) == ["november-1-late", "november-1-midnight"]
+    assert days(publication, None, date(2026, 10, 31)) == ["october-31-late"]
+    assert days(publication, second, None) == ["november-2-early"]
+    on_the_first = Segment.objects.create(
+        publication=publication, name="1st", signed_up_from=first, signed_up_until=first
+    )
+    assert emails(segment_recipients(publication, weekly, on_the_first)) == [
+        "november-1-midnight@example.com",
+        "november-1-late@example.com",
+    ]
+    from hanji.subscribers.queries import recipient_count
+
+    assert recipient_count(publication, weekly, on_the_first) == 2
+
+
+def test_the_same_days_follow_another_time_zone_when_the_publication_has_one(
+    publication, around_midnight
+):
+    publication.time_zone = "UTC"
+    publication.save()
+    first = date(2026, 11, 1)
+    assert days(publication, first, first) == ["november-1-late", "november-2-early"]
+    publication.time_zone = "America/Los_Angeles"  # the 31st is 07:00 to 07:00 UTC (PDT)
+    publication.save()
+    assert days(publication, date(2026, 10, 31), date(2026, 10, 31)) == [
+        "november-1-midnight",
+        "october-31-late",
+    ]

@@ -50,3 +50,32 @@ def test_a_segment_without_a_name_is_refused_and_nothing_is_saved(publication):
     with pytest.raises(Refused, match="name"):
         save_segment(publication, {"name": "   ", "tags": "vip"})
     assert not Segment.objects.exists()
+
+
+def test_a_segment_keeps_its_signup_days_as_typed(publication):
+    from datetime import date
+
+    segment = save_segment(
+        publication,
+        {"name": "November", "signed_up_from": "2026-11-01", "signed_up_until": "2026-11-30"},
+    )
+    segment.refresh_from_db()
+    assert (segment.signed_up_from, segment.signed_up_until) == (
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "reason"),
+    [
+        ("1 November", "", "YYYY-MM-DD"),
+        ("2026-02-30", "", "YYYY-MM-DD"),
+        ("", "2026-13-01", "YYYY-MM-DD"),
+        ("2026-11-02", "2026-11-01", "after the last"),
+    ],
+)
+def test_a_segment_with_bad_dates_is_refused_with_the_reason(publication, first, last, reason):
+    with pytest.raises(Refused, match=reason):
+        save_segment(publication, {"name": "bad", "signed_up_from": first, "signed_up_until": last})
+    assert not Segment.objects.exists()

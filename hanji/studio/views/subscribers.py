@@ -4,7 +4,7 @@ unsubscribe, delete, export with the current filters, saved segments, and the im
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time
+from datetime import date
 
 from django.contrib import messages
 from django.db.models import Q
@@ -44,22 +44,28 @@ from hanji.subscribers.models import (
     Subscriber,
     SubscriberStatus,
 )
-from hanji.subscribers.queries import filter_subscribers, segment_count, subscribers_of
+from hanji.subscribers.queries import (
+    filter_subscribers,
+    segment_count,
+    signup_bounds,
+    subscribers_of,
+)
 
 PAGE = 50
 
 
-def _day(value: str, end: bool = False) -> datetime | None:
-    day = parse_date(value or "")
-    if day is None:
+def _day(params, key: str) -> date | None:
+    try:
+        return parse_date(params.get(key, ""))
+    except ValueError:  # well formed but not a day (2026-02-30)
         return None
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
 
 
 def _filtered(access: Access, params) -> tuple:
     """The subscribers the current filters select, and whether any filter is on."""
     publication = access.publication
     newsletter = params.get("newsletter", "")
+    after, before = signup_bounds(publication, _day(params, "after"), _day(params, "before"))
     queryset = filter_subscribers(
         subscribers_of(publication),
         statuses=[s for s in params.getlist("status") if s in SubscriberStatus.values],
@@ -68,8 +74,8 @@ def _filtered(access: Access, params) -> tuple:
         and Newsletter.objects.filter(publication=publication, pk=newsletter).exists()
         else None,
         tags=[t for t in params.getlist("tag") if t],
-        signed_up_after=_day(params.get("after", "")),
-        signed_up_before=_day(params.get("before", ""), end=True),
+        signed_up_after=after,
+        signed_up_before=before,
         source=params.get("source", "") if params.get("source", "") in Source.values else "",
     )
     query = params.get("q", "").strip()

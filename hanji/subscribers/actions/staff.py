@@ -3,7 +3,10 @@ segments."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from hanji.publications.models import Publication
@@ -22,12 +25,29 @@ def set_subscriber_tags(subscriber: Subscriber, text: str) -> list[str]:
     return tags
 
 
+def _day(value: str | date | None) -> date | None:
+    if isinstance(value, date) or not value:
+        return value or None
+    try:
+        day = parse_date(value.strip())
+    except ValueError:  # well formed but no such day (2026-02-30)
+        day = None
+    if day is None:
+        raise Refused(_("Write dates as YYYY-MM-DD, for example 2026-11-01."))
+    return day
+
+
 def save_segment(publication: Publication, data: dict) -> Segment:
-    """A new segment from the studio's form; Refused without a name. Criteria that do not
-    belong to the publication (another one's newsletter, unknown statuses) are left out."""
+    """A new segment from the studio's form; Refused without a name or with a bad date.
+    Criteria that do not belong to the publication (another one's newsletter, unknown
+    statuses) are left out. Signup dates are whole days in the publication's time zone,
+    both included (`signed_up_from`, `signed_up_until`)."""
     name = (data.get("name") or "").strip()[:200]
     if not name:
         raise Refused(_("Give the segment a name."))
+    first_day, last_day = _day(data.get("signed_up_from")), _day(data.get("signed_up_until"))
+    if first_day and last_day and first_day > last_day:
+        raise Refused(_("The first signup day comes after the last one."))
     newsletter_id = data.get("newsletter") or ""
     newsletter = (
         Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
@@ -43,6 +63,6 @@ def save_segment(publication: Publication, data: dict) -> Segment:
         newsletter=newsletter,
         tags=csvread.split_tags(data.get("tags") or ""),
         source=source if source in Source.values else "",
-        signed_up_after=data.get("signed_up_after") or None,
-        signed_up_before=data.get("signed_up_before") or None,
+        signed_up_from=first_day,
+        signed_up_until=last_day,
     )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import sys
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from hanji.publications.models import Publication
@@ -50,14 +49,13 @@ def _newsletters(publication: Publication, names: list[str]) -> list[Newsletter]
     return found
 
 
-def _date(value: str | None) -> datetime | None:
+def _date(value: str | None) -> date | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"Not a date: {value!r} (use YYYY-MM-DD).") from None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 class Command(BaseCommand):
@@ -98,8 +96,12 @@ class Command(BaseCommand):
         exp.add_argument("--newsletter", help="newsletter slug")
         exp.add_argument("--tag", action="append", default=[], help="any of these tags")
         exp.add_argument("--source", choices=Source.values)
-        exp.add_argument("--since", help="signed up on or after (YYYY-MM-DD)")
-        exp.add_argument("--until", help="signed up before (YYYY-MM-DD)")
+        exp.add_argument(
+            "--since", help="signed up on or after this day (YYYY-MM-DD, the publication's zone)"
+        )
+        exp.add_argument(
+            "--until", help="signed up on or before this day (YYYY-MM-DD, the publication's zone)"
+        )
         exp.add_argument("--segment", help="a saved segment's name")
         exp.add_argument("--output", "-o", help="file to write (default: standard output)")
         exp.add_argument("--excel-bom", action="store_true", help="UTF-8 with BOM, for Excel")
@@ -203,7 +205,12 @@ class Command(BaseCommand):
 
     def do_export(self, options) -> None:
         from hanji.subscribers.exporter import write_csv
-        from hanji.subscribers.queries import filter_subscribers, segment_queryset, subscribers_of
+        from hanji.subscribers.queries import (
+            filter_subscribers,
+            segment_queryset,
+            signup_bounds,
+            subscribers_of,
+        )
 
         publication = _publication(options["publication"])
         if options["segment"]:
@@ -218,13 +225,14 @@ class Command(BaseCommand):
         newsletter = (
             _newsletters(publication, [options["newsletter"]])[0] if options["newsletter"] else None
         )
+        after, before = signup_bounds(publication, _date(options["since"]), _date(options["until"]))
         queryset = filter_subscribers(
             queryset,
             statuses=options["status"],
             newsletter=newsletter,
             tags=options["tag"],
-            signed_up_after=_date(options["since"]),
-            signed_up_before=_date(options["until"]),
+            signed_up_after=after,
+            signed_up_before=before,
             source=options["source"] or "",
         )
         if options["output"]:
