@@ -28,6 +28,7 @@ from hanji.posts.revisions import (
 )
 from hanji.publications.models import TeamMember
 from hanji.sending.actions import SendError, start_send_for_post
+from hanji.studio.editor_labels import editor_labels
 from hanji.studio.queries import Access, get_post_for_access, posts_for_access
 from hanji.studio.views.base import context, page_number, publication_view
 from hanji.subscribers.models import Newsletter, Segment
@@ -153,6 +154,7 @@ def _editor_context(access: Access, post: Post, **extra) -> dict:
         categories=Category.objects.filter(publication=publication),
         revisions=post.revisions.select_related("created_by")[:5],
         now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        editor_labels=editor_labels(),
         **extra,
     )
 

@@ -6,13 +6,21 @@
  *   <hr data-hanji="paywall">, <p data-hanji="subscribe"><a class="button">…</a></p>
  * Pictures arrive by the button, paste or drop and are resized by the server; a URL pasted alone
  * becomes a card; pasted Markdown becomes the schema. Drafts autosave; a conflict is reported.
+ * Every toolbar button gets a name in the writer's language and shows an icon or a word, never
+ * the bundle's "?" for a block it has no style for (a picture, a card, the paywall).
  * Everything saved passes the server's sanitizer again, whatever this file does. */
-import {
+// The toolbar's and dialogs' words in the writer's language (hanji/studio/editor_labels.py):
+// the bundle reads window.gettext once, when it loads, so it is set before the import.
+const WORDS = JSON.parse(document.getElementById("editor-labels")?.textContent || "{}")
+const translate = (text) => WORDS[text] ?? text
+window.gettext = translate
+
+const {
   Blockquote, Bold, BulletList, Code, CodeBlock, Document, Dropcursor, Gapcursor, HardBreak,
   Heading, History, HorizontalRule, Italic, Link, ListItem, Menu, Node, OrderedList, Paragraph,
   Plugin, Strike, Subscript, Superscript, Table, TableCell, TableHeader, TableRow, Text,
   Underline, Extension, createTextareaEditor,
-} from "django-prose-editor/editor"
+} = await import("django-prose-editor/editor")
 
 const form = document.getElementById("post-form")
 const textarea = document.querySelector("textarea[data-hanji-editor]")
@@ -260,6 +268,67 @@ editor = createTextareaEditor(textarea, [
   Paywall, SubscribeButton, pasteAndDrop(() => editor),
 ])
 window.hanjiEditor = editor
+
+// --- the toolbar's names ------------------------------------------------------------------------
+
+// The style menu shows the style of the block at the cursor; on a block that has none (a
+// picture, a card, the paywall) the bundle shows a "?" icon named "question_mark", which gets
+// the menu's name as a word instead. The bundle replaces the button inside the menu on every
+// change (a button that had the focus would drop it), so the menu's own box takes the focus,
+// the name and the keys; the button inside is only its picture. Every other button gets its
+// name translated.
+function nameToolbar(menubar) {
+  for (const button of menubar.querySelectorAll("button:not([data-named])")) {
+    button.dataset.named = ""
+    const menu = button.closest(".prose-menubar__selected")
+    if (menu) {
+      const style = button.textContent === "question_mark" ? "" : translate(button.getAttribute("aria-label") || "")
+      if (!style) {
+        button.classList.remove("material-icons")
+        button.textContent = translate("Text style")
+      }
+      button.tabIndex = -1
+      button.setAttribute("aria-hidden", "true")
+      button.removeAttribute("aria-label")
+      button.title = ""
+      const name = style ? `${translate("Text style")}: ${style}` : translate("Text style")
+      menu.setAttribute("aria-label", name)
+      menu.title = name
+      continue
+    }
+    if (button.classList.contains("prose-menubar__option")) {
+      const words = button.firstElementChild || button
+      words.textContent = translate(words.textContent.trim())
+      continue
+    }
+    const name = translate(button.getAttribute("aria-label") || button.title || "")
+    if (name) {
+      button.setAttribute("aria-label", name)
+      button.title = name
+    }
+  }
+}
+
+function menuFromKeyboard(menu) {
+  menu.tabIndex = 0
+  menu.setAttribute("role", "button")
+  menu.setAttribute("aria-haspopup", "true")
+  menu.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" && event.key !== " ") return
+    event.preventDefault()
+    menu.click()
+    menu.nextElementSibling?.querySelector("button:not(.hidden)")?.focus()
+  })
+}
+
+// The bundle builds its toolbar when the editor announces itself, after this script's turn.
+editor.on("create", () => {
+  const menubar = textarea.closest(".prose-editor")?.querySelector(".prose-menubar")
+  if (!menubar) return
+  menubar.querySelectorAll(".prose-menubar__selected").forEach(menuFromKeyboard)
+  nameToolbar(menubar)
+  new MutationObserver(() => nameToolbar(menubar)).observe(menubar, { childList: true, subtree: true })
+})
 
 document.getElementById("id_image_file")?.addEventListener("change", (event) => {
   insertPictures(editor, [...event.target.files])
