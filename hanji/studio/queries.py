@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from hanji.core.models import OutboxMessage
 from hanji.posts.models import Post, Status
 from hanji.publications.models import Publication, Role, TeamMember
 from hanji.publications.queries import ROLE_RANK
@@ -28,7 +29,7 @@ CAPABILITIES: dict[str, str] = {
     "subscribers": Role.ADMIN,  # readers' personal data: list, import, export, delete
     "settings": Role.ADMIN,
     "team": Role.ADMIN,
-    "outbox": Role.ADMIN,
+    "outbox": Role.ADMIN,  # every email it would have sent: readers' confirmation links too
     "billing": Role.OWNER,
     "delete_publication": Role.OWNER,
 }
@@ -115,3 +116,28 @@ def get_post_for_access(access: Access, post_id: int, *, edit: bool = False) -> 
     if edit and not access.can("edit_any_post") and post.status != Status.DRAFT:
         raise PermissionDenied
     return post
+
+
+# --- the outbox -----------------------------------------------------------------------------
+
+
+def outbox_for_access(access: Access) -> QuerySet[OutboxMessage]:
+    """The emails the publication would have sent; the view has checked "outbox"."""
+    return OutboxMessage.objects.filter(publication=access.publication).defer("raw")
+
+
+def instance_outbox_for_user(user) -> QuerySet[OutboxMessage]:
+    """Every email of this Hanji, the studio's own (sign-in links) included: for superusers,
+    who run the whole instance; a 403 for everyone else."""
+    if not getattr(user, "is_superuser", False):
+        raise PermissionDenied
+    return OutboxMessage.objects.select_related("publication").defer("raw")
+
+
+def get_outbox_message(messages: QuerySet[OutboxMessage], pk: int) -> OutboxMessage:
+    """Message `pk` among `messages` (one of the two outboxes above), raw bytes and all; 404
+    when it is not there, never someone else's."""
+    message = messages.defer(None).filter(pk=pk).first()
+    if message is None:
+        raise Http404
+    return message

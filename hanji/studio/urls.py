@@ -28,11 +28,21 @@ urlpatterns = [
     path("signup/", signup.sign_up, name="signup"),
     path("new/", signup.publication_new, name="publication_new"),
     path("invitation/<int:publication_id>/<str:token>/", signup.invitation, name="invitation"),
-    # the outbox
-    path("outbox/", outbox.outbox, name="outbox"),
-    path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
-    path("outbox/<int:pk>/html/", outbox.outbox_message_html, name="outbox_message_html"),
-    path("outbox/<int:pk>/raw/", outbox.outbox_message_raw, name="outbox_message_raw"),
+    # the instance's outbox (superusers): every email, the studio's own included
+    path("outbox/", outbox.instance_outbox, name="instance_outbox"),
+    path("outbox/<int:pk>/", outbox.instance_outbox_message, name="instance_outbox_message"),
+    path(
+        "outbox/<int:pk>/html/",
+        outbox.instance_outbox_message,
+        {"part": "html"},
+        name="instance_outbox_message_html",
+    ),
+    path(
+        "outbox/<int:pk>/raw/",
+        outbox.instance_outbox_message,
+        {"part": "raw"},
+        name="instance_outbox_message_raw",
+    ),
     # one publication
     path(P, home.publication_home, name="home"),
     path(P + "posts/", posts.post_list, name="posts"),
@@ -76,6 +86,21 @@ urlpatterns = [
         P + "import/<int:import_id>/rejected.csv",
         subscribers.import_rejections,
         name="import_rejections",
+    ),
+    # the publication's outbox
+    path(P + "outbox/", outbox.outbox, name="outbox"),
+    path(P + "outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
+    path(
+        P + "outbox/<int:pk>/html/",
+        outbox.outbox_message,
+        {"part": "html"},
+        name="outbox_message_html",
+    ),
+    path(
+        P + "outbox/<int:pk>/raw/",
+        outbox.outbox_message,
+        {"part": "raw"},
+        name="outbox_message_raw",
     ),
     # settings
     path(P + "settings/", settings.settings_home, name="settings"),

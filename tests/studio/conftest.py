@@ -82,6 +82,7 @@ def world(publication, newsletter, readers, make_post, owner, tmp_path):
     csv.write_text("email\nnew@example.org\n")
     import_run = Import.objects.create(publication=publication, path=str(csv), filename="list.csv")
     revision = post.revisions.create(title="옛 제목", body="<p>옛 본문</p>", kind="save")
+    message = _outbox_message(publication, "구독 확인 비밀 링크")
     return {
         "post": post,
         "draft": draft,
@@ -91,4 +92,22 @@ def world(publication, newsletter, readers, make_post, owner, tmp_path):
         "import": import_run,
         "revision": revision,
         "newsletter": newsletter,
+        "message": message,
     }
+
+
+def _outbox_message(publication, subject: str):
+    """An email in the publication's outbox, stored by the real outbox backend."""
+    from django.core import mail
+    from django.core.mail import EmailMultiAlternatives
+    from django.test import override_settings
+
+    from hanji.core.models import OutboxMessage
+
+    email = EmailMultiAlternatives(subject, "확인", "letters@example.com", ["reader0@example.org"])
+    email.attach_alternative(f"<p>{subject}</p>", "text/html")
+    email.publication_id = publication.pk
+    backend = {"default": {"BACKEND": "hanji.core.outbox.OutboxBackend"}}
+    with override_settings(MAILERS=backend):
+        mail.mailers["default"].send_messages([email])
+    return OutboxMessage.objects.latest("id")

@@ -44,6 +44,10 @@ PAGES = [
     ("studio:newsletters", [], "admin"),
     ("studio:domains", [], "admin"),
     ("studio:team", [], "admin"),
+    ("studio:outbox", [], "admin"),
+    ("studio:outbox_message", ["message"], "admin"),
+    ("studio:outbox_message_html", ["message"], "admin"),
+    ("studio:outbox_message_raw", ["message"], "admin"),
     ("studio:danger", [], "owner"),
 ]
 
@@ -91,7 +95,13 @@ def people(owner, admin_user, editor, author_user, outsider):
 
 
 def _secret_bits(world) -> list[str]:
-    return [world["post"].title, world["subscriber"].email, world["segment"].name, "list.csv"]
+    return [
+        world["post"].title,
+        world["subscriber"].email,
+        world["segment"].name,
+        "list.csv",
+        world["message"].subject,
+    ]
 
 
 @pytest.mark.parametrize(

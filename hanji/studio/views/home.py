@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from hanji.core.queries import outbox_for_user
+from hanji.core.models import OutboxMessage
 from hanji.posts.models import Post
 from hanji.publications.models import Publication, TeamMember
 from hanji.sending.queries import progress
@@ -51,12 +51,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         publication.role = roles.get(publication.pk, "owner")
         for post in publication.recent:
             post.public_path = public_path(publication.slug, post.slug)
+    # Each outbox the person may read, with its size (one query for all of them).
+    readable = [p.pk for p in publications if Access(user, p, p.role).can("outbox")]
+    outbox_counts = dict(
+        OutboxMessage.objects.filter(publication_id__in=readable)
+        .order_by()
+        .values_list("publication_id")
+        .annotate(count=Count("id"))
+    )
+    for publication in publications:
+        publication.outbox_count = outbox_counts.get(publication.pk, 0)
     return render(
         request,
         "studio/dashboard.html",
         {
             "publications": publications,
-            "outbox_count": outbox_for_user(user).count(),
+            "instance_outbox_count": OutboxMessage.objects.count() if user.is_superuser else 0,
             "may_create": settings.HANJI_ALLOW_SIGNUPS or user.is_staff,
         },
     )

@@ -1,15 +1,29 @@
-"""The outbox: every email Hanji would have sent when no EMAIL_URL is set (owners and admins)."""
+"""The outbox: every email Hanji would have sent when no EMAIL_URL is set.
+
+Each publication's outbox is a screen of that publication, behind the "outbox" capability like
+every other screen (admins and owners: it holds readers' confirmation and sign-in links). The
+instance's outbox, every email including the studio's own sign-in links, is for superusers.
+Both show a message the same way; only where the messages come from differs.
+"""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from hanji.core.emailparts import split_message
-from hanji.core.queries import get_outbox_message_for_user, outbox_for_user
-from hanji.studio.views.base import studio_view
+from hanji.core.models import OutboxMessage
+from hanji.studio.queries import (
+    Access,
+    get_outbox_message,
+    instance_outbox_for_user,
+    outbox_for_access,
+)
+from hanji.studio.views.base import context, page_number, publication_view, studio_view
 
 OUTBOX_PAGE = 50
 
@@ -23,48 +37,59 @@ EMAIL_CSP = (
 
 
 @require_safe
-@studio_view
-def outbox(request: HttpRequest) -> HttpResponse:
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        raise Http404 from None
-    paginator = Paginator(outbox_for_user(request.user).order_by("-created_at", "-id"), OUTBOX_PAGE)
-    if number < 1 or (number > paginator.num_pages):
-        raise Http404
-    return render(request, "studio/outbox.html", {"page": paginator.page(number)})
+@publication_view("outbox")
+def outbox(request: HttpRequest, access: Access) -> HttpResponse:
+    home = reverse("studio:outbox", args=[access.publication.slug])
+    return _list(request, outbox_for_access(access), context(access, outbox_url=home))
+
+
+@require_safe
+@publication_view("outbox")
+def outbox_message(request: HttpRequest, access: Access, pk: int, part: str = "") -> HttpResponse:
+    message = get_outbox_message(outbox_for_access(access), pk)
+    home = reverse("studio:outbox", args=[access.publication.slug])
+    return _show(request, message, part, context(access, outbox_url=home))
 
 
 @require_safe
 @studio_view
-def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
-    message = get_outbox_message_for_user(request.user, pk)
+def instance_outbox(request: HttpRequest) -> HttpResponse:
+    messages = instance_outbox_for_user(request.user)
+    return _list(request, messages, {"outbox_url": reverse("studio:instance_outbox")})
+
+
+@require_safe
+@studio_view
+def instance_outbox_message(request: HttpRequest, pk: int, part: str = "") -> HttpResponse:
+    message = get_outbox_message(instance_outbox_for_user(request.user), pk)
+    return _show(request, message, part, {"outbox_url": reverse("studio:instance_outbox")})
+
+
+def _list(request: HttpRequest, messages: QuerySet[OutboxMessage], extra: dict) -> HttpResponse:
+    number = page_number(request)
+    paginator = Paginator(messages.order_by("-created_at", "-id"), OUTBOX_PAGE)
+    if number > paginator.num_pages:
+        raise Http404
+    return render(request, "studio/outbox.html", {"page": paginator.page(number), **extra})
+
+
+def _show(request: HttpRequest, message: OutboxMessage, part: str, extra: dict) -> HttpResponse:
+    """The message page (`part` ""), its HTML part alone for the sandboxed frame ("html"),
+    or the message as it would have left, to open in a mail program ("raw")."""
+    if part == "raw":
+        response = HttpResponse(bytes(message.raw), content_type="message/rfc822")
+        response["Content-Disposition"] = f'attachment; filename="hanji-outbox-{message.pk}.eml"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
     parts = split_message(bytes(message.raw))
-    return render(request, "studio/outbox_message.html", {"message": message, "parts": parts})
-
-
-@require_safe
-@studio_view
-def outbox_message_html(request: HttpRequest, pk: int) -> HttpResponse:
-    """The HTML part alone, for the sandboxed frame on the message page."""
-    message = get_outbox_message_for_user(request.user, pk)
-    html = split_message(bytes(message.raw)).html
-    if html is None:
-        raise Http404
-    response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = EMAIL_CSP
-    response["X-Frame-Options"] = "SAMEORIGIN"
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@require_safe
-@studio_view
-def outbox_message_raw(request: HttpRequest, pk: int) -> HttpResponse:
-    """The message as it would have left, to open in a mail program (.eml)."""
-    message = get_outbox_message_for_user(request.user, pk)
-    response = HttpResponse(bytes(message.raw), content_type="message/rfc822")
-    response["Content-Disposition"] = f'attachment; filename="hanji-outbox-{message.pk}.eml"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    if part == "html":
+        if parts.html is None:
+            raise Http404
+        response = HttpResponse(parts.html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = EMAIL_CSP
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    context = {"message": message, "parts": parts, **extra}
+    return render(request, "studio/outbox_message.html", context)
