@@ -55,3 +55,26 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerProcess(models.Model):
+    """A running `hanji worker` and its last sign of life (see hanji.core.workers).
+
+    django-tasks-db marks a task "running" when a worker claims it and keeps no lease, so a
+    worker killed mid-task would leave it "running" for ever; a worker whose heartbeat here
+    stops has its running tasks marked failed by the other workers.
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"))
+    seen_at = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -1,4 +1,5 @@
-"""`hanji worker` as real processes: no task runs twice, SIGTERM lets the current task finish."""
+"""`hanji worker` as real processes: no task runs twice, SIGTERM lets the current task finish,
+a killed worker's task is marked failed by the others (heartbeats)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection, transaction
-from django.tasks import TaskResultStatus
+from django.tasks import TaskResultStatus, task
 from django.test import override_settings
 
 from tests.cli import jobs
@@ -41,6 +42,13 @@ def runs_table(transactional_db) -> Iterator[str]:
     yield jobs.RUNS_TABLE
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {jobs.RUNS_TABLE}")
+
+
+@task()
+def sleep_long(seconds: float) -> float:
+    """A task that outlives a worker killed under it (or, unkilled, several heartbeats)."""
+    time.sleep(seconds)
+    return seconds
 
 
 class Worker:
@@ -74,10 +82,11 @@ def workers():
     """Starts `hanji worker` processes on the live test database; stops them afterwards."""
     started: list[Worker] = []
 
-    def start(count: int) -> list[Worker]:
+    def start(count: int, **extra: str) -> list[Worker]:
         env = child_env(
             DATABASE_URL=live_database_url(),
             HANJI_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+            **extra,
         )
         new = [Worker(env, f"test-{len(started) + i}") for i in range(count)]
         started.extend(new)
@@ -182,3 +191,55 @@ def test_an_unknown_queue_is_refused(hanji, db):
     with override_settings(TASKS=DATABASE_TASKS):
         outcome = hanji("worker", "--queues", "default,nope")
     assert outcome.err_lines == ["error: unknown queue nope; the queues are default, sending"]
+
+
+# Fast heartbeats for the tests: a beat every 0.1 s, gone after 1 s without one.
+FAST_BEATS = {"HANJI_WORKER_BEAT_SECONDS": "0.1", "HANJI_WORKER_GONE_SECONDS": "1"}
+
+
+def status_of(result) -> str:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.values_list("status", flat=True).get(pk=result.id)
+
+
+def test_a_killed_workers_running_task_is_marked_failed_by_another_worker(
+    transactional_db, workers
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from hanji.core.models import WorkerProcess
+
+    (doomed,) = workers(1, **FAST_BEATS)
+    with override_settings(TASKS=DATABASE_TASKS):
+        result = sleep_long.enqueue(600)
+    wait_until(lambda: status_of(result) == TaskResultStatus.RUNNING, "the task to start")
+    assert WorkerProcess.objects.filter(worker_id="test-0").exists()
+    doomed.process.kill()  # SIGKILL: no drain, no goodbye
+    doomed.process.wait()
+    assert status_of(result) == TaskResultStatus.RUNNING  # what django-tasks-db leaves
+    (survivor,) = workers(1, **FAST_BEATS)
+    wait_until(lambda: status_of(result) == TaskResultStatus.FAILED, "the task to be failed")
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.exception_class_path == "hanji.core.workers.WorkerGone"
+    assert "worker test-0 stopped while running this task" in row.traceback
+    assert row.finished_at is not None and row.worker_ids == ["test-0"]
+    # The dead worker is forgotten; the survivor is registered and still takes tasks.
+    wait_until(lambda: not WorkerProcess.objects.filter(worker_id="test-0").exists(), "cleanup")
+    with override_settings(TASKS=DATABASE_TASKS):
+        after = sleep_long.enqueue(0)
+    wait_until(lambda: status_of(after) == TaskResultStatus.SUCCESSFUL, "the next task")
+    assert survivor.stop() == 0, survivor.output
+    assert not WorkerProcess.objects.filter(worker_id="test-1").exists()  # a clean stop
+
+
+def test_a_long_task_of_a_live_worker_is_never_taken_for_abandoned(transactional_db, workers):
+    """The task outlives GONE several times while another worker keeps reaping."""
+    runner, watcher = workers(2, **FAST_BEATS)
+    with override_settings(TASKS=DATABASE_TASKS):
+        result = sleep_long.enqueue(4)
+    wait_until(lambda: status_of(result) != TaskResultStatus.READY, "the task to start")
+    wait_until(lambda: status_of(result) != TaskResultStatus.RUNNING, "the task to end")
+    assert status_of(result) == TaskResultStatus.SUCCESSFUL
+    for worker in (runner, watcher):
+        assert worker.stop() == 0, worker.output

@@ -18,6 +18,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from hanji.core.management.base import HanjiCommand
 from hanji.core.scheduler import Scheduler, new_worker_id
+from hanji.core.workers import Heartbeat
 
 logger = logging.getLogger("hanji.worker")
 
@@ -89,7 +90,7 @@ class Command(HanjiCommand):
                 _("unknown queue %(queue)s; the queues are %(queues)s")
                 % {"queue": ", ".join(sorted(unknown)), "queues": ", ".join(sorted(backend.queues))}
             )
-        worker_id = options["worker_id"] or new_worker_id()
+        worker_id = (options["worker_id"] or new_worker_id())[:64]
         self._configure_logging(options["verbosity"])
         worker = DrainingWorker(
             queue_names=queue_names,
@@ -98,9 +99,12 @@ class Command(HanjiCommand):
             backend_name="default",
             startup_delay=True,
             max_tasks=None,
-            worker_id=worker_id[:64],
+            worker_id=worker_id,
             excluded_queue_names=[],
         )
+        # Our heartbeat, and the running tasks of workers that have none any more.
+        heartbeat = Heartbeat(worker_id)
+        heartbeat.start()
         stop = threading.Event()
         scheduler_thread = None
         if not no_scheduler:
@@ -122,6 +126,7 @@ class Command(HanjiCommand):
             if scheduler_thread is not None:
                 # A periodic job under way finishes and releases its lease before we exit.
                 scheduler_thread.join()
+            heartbeat.close()
             self.say(_("Worker %(id)s stopped.") % {"id": worker_id})
 
     def _configure_logging(self, verbosity: int) -> None:
