@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,8 +178,8 @@ class Thread:
 
 
 def thread(post: Post, reader: Subscriber | None = None) -> Thread:
-    """The comments shown under a post, with their replies (three queries whatever the size;
-    none for a reader who is not signed in while the publication's pages are unchanged).
+    """The comments shown under a post, with their replies (one query whatever the size; none
+    for a reader who is not signed in while the publication's pages are unchanged).
 
     Everyone sees published comments; a deleted comment that has replies stays as a
     placeholder so the replies keep their context. The reader also sees their own comments
@@ -187,41 +187,43 @@ def thread(post: Post, reader: Subscriber | None = None) -> Thread:
     """
     if reader is None:
         return public_comments(post).thread
-    return _thread(post, reader)
+    return _thread(post, reader)[0]
 
 
-def _thread(post: Post, reader: Subscriber | None) -> Thread:
-    visible = [CommentStatus.PUBLISHED]
-    own_filter = {"subscriber": reader} if reader is not None else None
-    replies = Comment.objects.filter(status__in=visible).select_related("subscriber")
-    if own_filter:
-        replies = replies | Comment.objects.filter(status=CommentStatus.REVIEW, **own_filter)
-    top = (
-        Comment.objects.filter(post=post, parent__isnull=True)
-        .exclude(status=CommentStatus.HIDDEN)
+def _thread(post: Post, reader: Subscriber | None) -> tuple[Thread, int]:
+    """The thread and the post's number of published comments, from one query: every comment
+    of the post the reader may see, put in order here."""
+    visible = Q(status__in=(CommentStatus.PUBLISHED, CommentStatus.DELETED))
+    if reader is not None:
+        visible |= Q(status=CommentStatus.REVIEW, subscriber=reader)
+    rows = (
+        Comment.objects.filter(visible, post=post)
         .select_related("subscriber")
-        .prefetch_related(Prefetch("replies", queryset=replies.order_by("created_at", "id")))
-        .order_by("-pinned", "created_at", "id")
+        .order_by("created_at", "id")
     )
+    top: list[Comment] = []
+    replies: dict[int, list[Comment]] = {}
+    published = 0
+    for comment in rows:
+        published += comment.status == CommentStatus.PUBLISHED
+        if comment.parent_id is None:
+            top.append(comment)
+        elif comment.status != CommentStatus.DELETED:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    top.sort(key=lambda comment: not comment.pinned)  # stable: pinned first, then by time
     shown: list[Comment] = []
     count = 0
     for comment in top:
-        kept = list(comment.replies.all())
-        comment.shown_replies = kept
-        if comment.status == CommentStatus.PUBLISHED:
-            shown.append(comment)
-        elif comment.status == CommentStatus.DELETED and kept:
-            shown.append(comment)
-        elif (
-            comment.status == CommentStatus.REVIEW and reader and comment.subscriber_id == reader.pk
-        ):
-            shown.append(comment)
-        else:
+        kept = comment.shown_replies = replies.get(comment.pk, [])
+        # A deleted comment stays as a placeholder only while it has replies; comments
+        # waiting for review here are the reader's own.
+        if comment.status == CommentStatus.DELETED and not kept:
             continue
+        shown.append(comment)
         count += (comment.status == CommentStatus.PUBLISHED) + sum(
-            1 for r in kept if r.status == CommentStatus.PUBLISHED
+            1 for reply in kept if reply.status == CommentStatus.PUBLISHED
         )
-    return Thread(shown, count)
+    return Thread(shown, count), published
 
 
 @dataclass
@@ -242,9 +244,7 @@ def public_comments(post: Post) -> PublicComments:
     if memo is None:
 
         def build() -> PublicComments:
-            return PublicComments(
-                _thread(post, None), comment_counts([post.pk])[post.pk], comments_closed(post)
-            )
+            return PublicComments(*_thread(post, None), closed=comments_closed(post))
 
         memo = publication_cached(post.publication_id, f"comments:{post.pk}", build)
         post._hanji_public_comments = memo

@@ -178,3 +178,24 @@ def test_requests_with_a_session_read_the_publication_from_the_database(
     assert "조용히 바뀐 이름" not in html(client, "/")  # no signal: the cached row stays
     client.force_login(owner)
     assert "조용히 바뀐 이름" in html(client, "/")
+
+
+def test_a_post_page_after_a_change_reads_its_comments_in_one_query(
+    client, post, django_assert_max_num_queries
+):
+    """Right after an invalidation everything is read again: the publication (and, once in a
+    few seconds per process, the host look-up and the engagement settings), the post, its
+    authors and tags, the header's categories and newsletters, the comments (one query
+    whatever their number, replies included) and whether comments are closed."""
+    with django_assert_max_num_queries(10):
+        html(client, f"/posts/{post.slug}/")
+    first = comment_on(post, "첫 댓글")  # saving a comment invalidates
+    for n in range(5):
+        reply = comment_on(post, f"답글 {n}")
+        reply.parent = first
+        reply.save()
+    with django_assert_max_num_queries(10) as queries:
+        page = html(client, f"/posts/{post.slug}/")
+    assert "답글 4" in page and "댓글 6개" in page
+    comment_queries = [q for q in queries.captured_queries if "engagement_comment" in q["sql"]]
+    assert len(comment_queries) == 1
