@@ -18,8 +18,10 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 
 from hanji.posts.body import plain_text, split_at_paywall
+from hanji.sending.embeds import vimeo_thumbnail
 
 MAX_WIDTH = 600
+THUMB_WIDTH = 120  # a bookmark card's picture
 
 _ATTR = re.compile(r'([a-zA-Z][\w-]*)="([^"]*)"')
 _SUBSCRIBE = re.compile(r'<p data-hanji="subscribe">.*?</p>', re.S)
@@ -31,6 +33,7 @@ _IFRAME_SRC = re.compile(r'<iframe[^>]*\ssrc="([^"]+)"')
 _YOUTUBE_ID = re.compile(r"/embed/([A-Za-z0-9_-]{6,20})")
 _VIMEO_ID = re.compile(r"/video/(\d{1,12})")
 _NAME = re.compile(r"\{\{\s*name\s*\}\}")
+_SRCSET_ITEM = re.compile(r"(\S+)\s+(\d{1,5})w(?=,|$)")
 
 
 def attrs(tag_inside: str) -> dict[str, str]:
@@ -83,10 +86,14 @@ class BodyRenderer:
 
     # --- pieces --------------------------------------------------------------------------
     def image_size(
-        self, src: str, width: str | None, height: str | None
+        self, src: str, width: str | None, height: str | None, srcset: str = ""
     ) -> tuple[int | None, int | None]:
+        """The width and height to write on an <img> (at most MAX_WIDTH wide): the body's
+        width/height, else the widest of its srcset, else the file in our own media."""
         w = int(width) if width and width.isdigit() else None
         h = int(height) if height and height.isdigit() else None
+        if w is None and (widths := srcset_widths(srcset)):
+            w, h = max(widths), None
         if w is None:
             w, h = local_image_size(src) or (None, None)
         if w and w > MAX_WIDTH:
@@ -94,12 +101,18 @@ class BodyRenderer:
             w = MAX_WIDTH
         return w, h
 
-    def img(self, inside: str, css_class: str = "") -> str:
+    def img(self, inside: str, css_class: str = "", width: int | None = None) -> str:
+        """An email <img>: an absolute src, its size written out (Outlook ignores max-width),
+        and of a picture in several widths the narrowest that is sharp at twice MAX_WIDTH."""
         a = attrs(inside)
-        src = self.absolute(a.get("src", ""))
+        srcset = a.get("srcset", "")
+        src = self.absolute(srcset_pick(srcset, 2 * MAX_WIDTH) or a.get("src", ""))
         if not src.startswith(("http://", "https://")):
             return ""
-        w, h = self.image_size(src, a.get("width"), a.get("height"))
+        if width:
+            w, h = width, None
+        else:
+            w, h = self.image_size(src, a.get("width"), a.get("height"), srcset)
         style = "display:block;max-width:100%;height:auto;border:0"
         return (
             f"<img{_attr_html({'src': src, 'alt': a.get('alt', ''), 'width': w, 'height': h})}"
@@ -128,23 +141,41 @@ class BodyRenderer:
             return (
                 f'<table role="presentation" class="figure" width="100%"><tr><td align="center">'
                 f'<a href="{html.escape(self.tracked(video))}"><img src="{thumb}" alt="YouTube" '
-                f'width="{MAX_WIDTH}" class="video" style="display:block;max-width:100%;'
+                f'width="{MAX_WIDTH}" height="{MAX_WIDTH * 3 // 4}" class="video" '
+                f'style="display:block;max-width:100%;'
                 f'height:auto;border:0"></a></td></tr><tr><td class="caption">▶ YouTube</td>'
                 f"</tr></table>"
             )
         if provider == "vimeo" and src and (m := _VIMEO_ID.search(src.group(1))):
-            video = f"https://vimeo.com/{m.group(1)}"
-            return (
-                f'<table role="presentation" class="card" width="100%"><tr><td>'
-                f'<a href="{html.escape(self.tracked(video))}">▶ Vimeo · {video}</a>'
-                f"</td></tr></table>"
-            )
+            return self.vimeo(m.group(1))
         # X posts (a quote with its link) and anything else: the content, as a quotation.
         inner = self.links_in(inner)
         return (
             inner
             if inner.lstrip().startswith("<blockquote")
             else f"<blockquote>{inner}</blockquote>"
+        )
+
+    def vimeo(self, video_id: str) -> str:
+        """Like YouTube: a linked thumbnail when Vimeo told us one, else a link card."""
+        video = f"https://vimeo.com/{video_id}"
+        href = html.escape(self.tracked(video))
+        style = "display:block;max-width:100%;height:auto;border:0"
+        if thumb := vimeo_thumbnail(video_id):
+            w, h = self.image_size(thumb.url, str(thumb.width or ""), str(thumb.height or ""))
+            label = html.escape(thumb.title or "Vimeo")
+            image = _attr_html({"src": thumb.url, "alt": thumb.title or "Vimeo", "width": w})
+            image += _attr_html({"height": h})
+            return (
+                f'<table role="presentation" class="figure" width="100%"><tr><td align="center">'
+                f'<a href="{href}"><img{image} class="video" style="{style}"></a></td></tr>'
+                f'<tr><td class="caption">▶ {label}</td></tr></table>'
+            )
+        return (
+            f'<table role="presentation" class="card video-card" width="100%"><tr>'
+            f'<td width="40" class="video-play"><a href="{href}">▶</a></td>'
+            f'<td><a href="{href}" class="bookmark-title">Vimeo</a>'
+            f'<div class="bookmark-url">{html.escape(video)}</div></td></tr></table>'
         )
 
     def bookmark(self, inner: str) -> str:
@@ -156,14 +187,14 @@ class BodyRenderer:
             return m.group(1) if m else ""
 
         image = re.search(r'<img\b([^>]*class="bookmark-image"[^>]*)>', inner)
-        thumb = self.img(image.group(1), "bookmark-image") if image else ""
+        thumb = self.img(image.group(1), "bookmark-image", THUMB_WIDTH) if image else ""
         url = html.escape(self.tracked(href)) if href else ""
         return (
             f'<table role="presentation" class="card" width="100%"><tr><td>'
             f'<a href="{url}" class="bookmark-title">{span("title")}</a>'
             f'<div class="bookmark-description">{span("description")}</div>'
             f'<div class="bookmark-url">{span("url")}</div></td>'
-            + (f'<td width="120" class="bookmark-thumb">{thumb}</td>' if thumb else "")
+            + (f'<td width="{THUMB_WIDTH}" class="bookmark-thumb">{thumb}</td>' if thumb else "")
             + "</tr></table>"
         )
 
@@ -249,3 +280,16 @@ def local_image_size(src: str) -> tuple[int, int] | None:
             return image.size
     except (OSError, ValueError):
         return None
+
+
+def srcset_widths(srcset: str) -> list[int]:
+    """The `w` descriptors of a srcset ("URL 480w, URL 960w")."""
+    return [int(w) for _url, w in _SRCSET_ITEM.findall(srcset or "")]
+
+
+def srcset_pick(srcset: str, wanted: int) -> str:
+    """The URL of the narrowest candidate at least `wanted` wide, else the widest; "" if none."""
+    candidates = sorted((int(w), url) for url, w in _SRCSET_ITEM.findall(srcset or ""))
+    if not candidates:
+        return ""
+    return next((url for w, url in candidates if w >= wanted), candidates[-1][1])
