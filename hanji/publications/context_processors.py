@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 
 from hanji.core.pagecache import publication_cached
 
@@ -20,6 +20,10 @@ def _site_chrome(publication) -> dict:
 
 def publication(request) -> dict:
     current = getattr(request, "publication", None)
+    if isinstance(current, SimpleLazyObject) and current._wrapped is not empty:
+        # Already loaded (the language middleware reads it): templates read it 30-40 times a
+        # page, each time through the lazy proxy otherwise.
+        current = current._wrapped
     return {
         "publication": current,
         # Lazy: pages that show no header or subscribe box (feeds, the studio) pay nothing.

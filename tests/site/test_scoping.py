@@ -69,3 +69,15 @@ def test_head_requests_answer_like_get(client, publication, make_post):
     make_post()
     assert client.head("/").status_code == 200
     assert client.head("/nope/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_links_remembered_under_a_prefix_are_not_reused_on_the_publications_own_host(
+    client, publication, other_publication, make_post
+):
+    post = make_post(title="두 주소")
+    under_prefix = client.get("/p/weekly/").content.decode()
+    on_own_host = client.get("/", HTTP_HOST="weekly.testserver").content.decode()
+    assert 'href="/p/weekly/archive/"' in under_prefix
+    assert 'href="/archive/"' in on_own_host and "/p/weekly/" not in on_own_host
+    assert f'href="{iri_to_uri(f"/posts/{post.slug}/")}"' in on_own_host
