@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hanji.posts.models import Post, Status
 from hanji.sending import claims
-from hanji.sending.compose import MessageTemplate, MessageTooLarge, compile_send, date_header
+from hanji.sending.compose import MessageTooLarge, compile_send, date_header
 from hanji.sending.models import (
     ACTIVE_STATES,
     Send,
@@ -20,6 +20,7 @@ from hanji.sending.models import (
     SendKind,
     SendState,
 )
+from hanji.sending.preview import compile_test_email, default_newsletter
 from hanji.sending.tasks import (
     _enqueue,
     ensure_loops,
@@ -34,10 +35,6 @@ logger = logging.getLogger(__name__)
 
 class SendError(Exception):
     """A send cannot start or change; the message is for the person who asked."""
-
-
-def default_newsletter(publication) -> Newsletter | None:
-    return Newsletter.objects.filter(publication=publication).order_by("position", "id").first()
 
 
 def start_send_for_post(
@@ -247,19 +244,7 @@ def send_test(post: Post, addresses: list[str], newsletter: Newsletter | None = 
     newsletter = newsletter or default_newsletter(post.publication)
     if newsletter is None:
         raise SendError(_("The publication has no newsletter to send to."))
-    send = Send(
-        pk=0,
-        publication=post.publication,
-        post=post,
-        newsletter=newsletter,
-        subject=post.title,
-        preheader=post.subtitle,
-        from_name=newsletter.sender_name,
-        from_email=newsletter.sender_email,
-        reply_to=newsletter.reply_to,
-        scheduled_at=timezone.now(),
-    )
-    template = MessageTemplate(compile_send(send, test=True))
+    send, template = compile_test_email(post, newsletter)
     options, _created = SendingSettings.objects.get_or_create(publication=post.publication)
     transport = transport_for(options)
     personalizer = Personalizer(send, options.unsubscribe_mailto)

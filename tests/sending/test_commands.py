@@ -101,3 +101,31 @@ def test_dns_names_the_service_include(settings, publication, newsletter):
     settings.EMAIL_URL = "postmark://token@"
     out = run("dns", "--publication", "weekly")
     assert "include:spf.mtasv.net" in out and "Postmark".lower() in out.lower()
+
+
+def test_the_studio_shows_the_records_hanji_dns_prints(
+    settings, client, owner, publication, newsletter, tmp_path
+):
+    """One function (hanji.sending.dns.dns_plan) for both: the same names and values."""
+    import html
+
+    from django.urls import reverse
+
+    from hanji.sending.dns import dns_plan
+
+    settings.DATA_DIR = tmp_path
+    settings.EMAIL_URL = "mailgun://key-1@mg.weekly.example.com"
+    out = run("dns", "--publication", "weekly", "--generate-dkim")
+    records = dns_plan(publication).records
+    assert [r.kind for r in records] == ["TXT", "TXT", "TXT"]
+    assert "include:mailgun.org" in records[0].value
+    client.force_login(owner)
+    response = client.get(reverse("studio:newsletters", args=[publication.slug]))
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    for record in records:
+        assert record.name in out and record.name in page
+        assert record.value in page
+        printed = next(x for x in out.splitlines() if x.startswith(record.name + "\t"))
+        joined = "".join(part.strip('"') for part in printed.split("\t")[2].split('" "'))
+        assert joined.strip('"') == record.value

@@ -17,7 +17,7 @@ from hanji.posts.body import markdown_to_html
 from hanji.posts.bookmarks import card_for_url
 from hanji.posts.images import MAX_BYTES, ImageRefused, check_size, store_image
 from hanji.sending.actions import SendError, send_test
-from hanji.studio.emailpreview import render_email
+from hanji.sending.preview import email_preview
 from hanji.studio.queries import Access, get_post_for_access
 from hanji.studio.views.base import context, publication_view
 from hanji.studio.views.outbox import EMAIL_CSP
@@ -151,7 +151,7 @@ def preview_web(request: HttpRequest, access: Access, post_id: int) -> HttpRespo
 def preview_email(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """The email's HTML exactly as the sending engine builds it, in a sandbox."""
     post = get_post_for_access(access, post_id)
-    html, _text = render_email(post, paid=request.GET.get("variant") == "paid")
+    html, _text = email_preview(post, paid=request.GET.get("variant") == "paid")
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = EMAIL_CSP
     response["X-Frame-Options"] = "SAMEORIGIN"

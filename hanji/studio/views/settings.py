@@ -4,9 +4,6 @@ transports with a test button, the team with invitations, and deleting the publi
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from hanji.engagement.models import EngagementSettings
 from hanji.publications.models import Domain, Role, TeamMember
+from hanji.sending.dns import dns_plan
 from hanji.sending.models import SendingSettings
 from hanji.studio import actions, forms
 from hanji.studio.models import Invitation
@@ -114,49 +112,6 @@ def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
     return redirect(reverse("studio:settings", args=[access.publication.slug]) + "#transport")
 
 
-def dns_records(publication) -> list[tuple[str, str, str, str]]:
-    """(name, type, value, what it is for) for SPF, DKIM and DMARC of the sending domain."""
-    from hanji.sending.dkim import public_key_b64
-
-    sending = SendingSettings.objects.filter(publication=publication).first()
-    newsletter = Newsletter.objects.filter(publication=publication).exclude(sender_email="").first()
-    sender = newsletter.sender_email if newsletter else django_settings.HANJI_DEFAULT_FROM_EMAIL
-    domain = ((sending.dkim_domain if sending else "") or sender.rpartition("@")[2]).lower()
-    url = (sending.transport_url if sending else "") or django_settings.EMAIL_URL
-    mechanisms = ["a", "mx"]
-    host = urlsplit(url).hostname if url else None
-    if host and urlsplit(url).scheme.startswith("smtp"):
-        mechanisms.append(f"a:{host}")
-    records = [
-        (
-            f"{domain}.",
-            "TXT",
-            f"v=spf1 {' '.join(mechanisms)} ~all",
-            _("SPF: the servers that may send for the domain"),
-        )
-    ]
-    if sending and sending.dkim_key_path and Path(sending.dkim_key_path).exists():
-        key = public_key_b64(Path(sending.dkim_key_path).read_bytes())
-        records.append(
-            (
-                f"{sending.dkim_selector}._domainkey.{domain}.",
-                "TXT",
-                f"v=DKIM1; k=rsa; p={key}",
-                _("DKIM: the public half of the signing key"),
-            )
-        )
-    report = (sending.unsubscribe_mailto if sending else "") or f"dmarc@{domain}"
-    records.append(
-        (
-            f"_dmarc.{domain}.",
-            "TXT",
-            f"v=DMARC1; p=none; rua=mailto:{report}; adkim=r; aspf=r",
-            _("DMARC: what receivers do with mail that fails the checks"),
-        )
-    )
-    return records
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @publication_view("settings")
 def newsletters(request: HttpRequest, access: Access) -> HttpResponse:
@@ -182,7 +137,7 @@ def newsletters(request: HttpRequest, access: Access) -> HttpResponse:
             form=form,
             editing=instance,
             newsletters=Newsletter.objects.filter(publication=publication),
-            records=dns_records(publication),
+            records=dns_plan(publication).records,
         ),
         status=400 if request.method == "POST" else 200,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -13,22 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hanji.core.management.base import HanjiCommand
-from hanji.sending import conf
-from hanji.sending.dkim import public_key_b64
+from hanji.sending.dns import DNSRecord, dns_plan
 from hanji.sending.management.commands.send import _publication
 from hanji.sending.models import SendingSettings
-from hanji.subscribers.models import Newsletter
-
-# What an email service asks to be included in SPF (their own documentation).
-SPF_INCLUDES = {
-    "postmark": "spf.mtasv.net",
-    "sendgrid": "sendgrid.net",
-    "mailgun": "mailgun.org",
-    "ses": "amazonses.com",
-    "resend": "amazonses.com",
-    "brevo": "spf.brevo.com",
-    "mailersend": "_spf.mlsend.com",
-}
 
 
 def _quoted(value: str) -> str:
@@ -55,53 +41,38 @@ class Command(HanjiCommand):
     ) -> None:
         pub = _publication(publication)
         sending, _created = SendingSettings.objects.get_or_create(publication=pub)
-        newsletter = Newsletter.objects.filter(publication=pub).exclude(sender_email="").first()
-        sender = newsletter.sender_email if newsletter else settings.HANJI_DEFAULT_FROM_EMAIL
-        domain = (sending.dkim_domain or sender.rpartition("@")[2]).lower()
         if selector:
             sending.dkim_selector = selector
         if generate_dkim:
             self._generate(pub.slug, sending)
-        url = sending.transport_url or settings.EMAIL_URL
-        scheme = urlsplit(url).scheme if url else ""
-        mechanisms = ["a", "mx"]
-        if scheme in SPF_INCLUDES:
-            mechanisms.append(f"include:{SPF_INCLUDES[scheme]}")
-        elif scheme.startswith("smtp") and (host := urlsplit(url).hostname):
-            mechanisms.append(f"a:{host}")
+        plan = dns_plan(pub, sending)
         self.say(
             _("; DNS records for %(domain)s (sender %(sender)s)")
-            % {"domain": domain, "sender": sender}
+            % {"domain": plan.domain, "sender": plan.sender}
         )
-        self.say(
-            _(
-                "; SPF: which servers may send for the domain (merge with an existing SPF record; a domain has only one)"
-            )
-        )
-        self.say(f'{domain}.\tTXT\t"v=spf1 {" ".join(mechanisms)} ~all"')
-        self.say(_("; DKIM: the public half of the signing key"))
-        if sending.dkim_key_path and Path(sending.dkim_key_path).exists():
-            key = public_key_b64(Path(sending.dkim_key_path).read_bytes())
-            name = f"{sending.dkim_selector}._domainkey.{domain}."
-            self.say(f"{name}\tTXT\t{_quoted(f'v=DKIM1; k=rsa; p={key}')}")
-        elif scheme in SPF_INCLUDES:
-            self.say(
-                _("; %(service)s signs for you: copy the DKIM records from its dashboard")
-                % {"service": scheme}
-            )
-        else:
-            self.say(_("; no DKIM key yet: run again with --generate-dkim"))
-        self.say(
-            _("; DMARC: what receivers do with mail that fails SPF and DKIM, and where to report")
-        )
-        report = sending.unsubscribe_mailto or f"dmarc@{domain}"
-        self.say(f'_dmarc.{domain}.\tTXT\t"v=DMARC1; p=none; rua=mailto:{report}; adkim=r; aspf=r"')
-        if bounce := conf.get("BOUNCE_DOMAIN"):
+        spf, *others = plan.records
+        self._record(spf)
+        if plan.service_signs or plan.dkim_missing:
+            self.say(_("; DKIM: the public half of the signing key"))
+            if plan.service_signs:
+                self.say(
+                    _("; %(service)s signs for you: copy the DKIM records from its dashboard")
+                    % {"service": plan.service_signs}
+                )
+            else:
+                self.say(_("; no DKIM key yet: run again with --generate-dkim"))
+        for record in others:
+            self._record(record)
+        if plan.bounce_domain:
             self.say(
                 _("; bounces (VERP): mail for %(domain)s must reach `hanji bounces process`")
-                % {"domain": bounce}
+                % {"domain": plan.bounce_domain}
             )
-            self.say(f"{bounce}.\tMX\t10 <{_('your mail server')}>.")
+            self.say(f"{plan.bounce_domain}.\tMX\t10 <{_('your mail server')}>.")
+
+    def _record(self, record: DNSRecord) -> None:
+        self.say(f"; {record.why}")
+        self.say(f"{record.name}\t{record.kind}\t{_quoted(record.value)}")
 
     def _generate(self, slug: str, sending: SendingSettings) -> None:
         folder = Path(settings.DATA_DIR) / "dkim"
