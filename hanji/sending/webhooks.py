@@ -72,6 +72,8 @@ def classify(event: AnymailTrackingEvent, esp_name: str) -> str | None:
             return HARD
         if reason == "unsubscribed":
             return UNSUBSCRIBE
+        if str(raw.get("reason", "")).lower() == "spam reporting address":  # SendGrid
+            return COMPLAINT
         return REFUSED
     return {
         "complained": COMPLAINT,

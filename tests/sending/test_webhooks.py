@@ -519,3 +519,13 @@ def test_a_service_that_blocks_the_sender_does_not_suppress_the_reader(client, s
     })  # fmt: skip
     assert sendgrid.post(client, dropped).status_code == 200
     assert status(readers[1]) == "active" and kinds(readers[1]) == ["failed"]
+
+
+def test_a_sendgrid_drop_for_an_address_that_reported_spam_is_a_complaint(client, settings, sent):
+    sendgrid = SendGrid(settings)
+    send, readers = sent
+    dropped = sendgrid._event(delivery_of(send, readers[2]), {
+        "event": "dropped", "reason": "Spam Reporting Address",
+    })  # fmt: skip
+    assert sendgrid.post(client, dropped).status_code == 200
+    assert status(readers[2]) == "complained"
