@@ -20,7 +20,7 @@ import urllib.request
 from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.utils import get_anymail_setting
 from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
-from anymail.webhooks.base import AnymailBaseWebhookView
+from anymail.webhooks.base import AnymailBaseWebhookView, AnymailBasicAuthMixin
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -96,7 +96,9 @@ class SESTrackingView(AmazonSESTrackingWebhookView):
         AnymailBaseWebhookView.__init__(self, **kwargs)
 
     def validate_request(self, request):
-        # Runs after anymail's own checks (basic auth, SNS headers matching the body).
+        # anymail runs every class's validate_request, ours first: check the shared secret
+        # before fetching any certificate, then SNS's signature.
+        AnymailBasicAuthMixin.validate_request(self, request)
         verify(self._parse_sns_message(request))
 
     def auto_confirm_sns_subscription(self, sns_message):

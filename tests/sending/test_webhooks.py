@@ -188,11 +188,15 @@ class CertificateServer:
     """Serves one PEM file on 127.0.0.1, standing in for sns.<region>.amazonaws.com."""
 
     def __init__(self, pem: bytes):
+        self.paths: list[str] = []
+        paths = self.paths
+
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
 
             def do_GET(self):
+                paths.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-pem-file")
                 self.end_headers()
@@ -529,3 +533,30 @@ def test_a_sendgrid_drop_for_an_address_that_reported_spam_is_a_complaint(client
     })  # fmt: skip
     assert sendgrid.post(client, dropped).status_code == 200
     assert status(readers[2]) == "complained"
+
+
+def test_an_sns_subscription_is_confirmed_by_visiting_its_subscribe_url(
+    db, client, settings, sns_signing
+):
+    server, key = sns_signing
+    ses = SES(settings, server, key)
+    message = {
+        "Type": "SubscriptionConfirmation",
+        "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
+        "Token": "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a",
+        "TopicArn": ses.topic,
+        "Message": f"You have chosen to subscribe to the topic {ses.topic}.",
+        "SubscribeURL": server.url + "?Action=ConfirmSubscription&Token=2336412f",
+        "Timestamp": "2026-11-28T10:00:00.000Z",
+        "SignatureVersion": "2",
+        "SigningCertURL": ses.cert_url,
+    }
+    signature = key.sign(sns.string_to_sign(message), padding.PKCS1v15(), hashes.SHA256())
+    message["Signature"] = base64.b64encode(signature).decode()
+    response = client.post(
+        ses.path, json.dumps(message), content_type="text/plain; charset=UTF-8",
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="SubscriptionConfirmation",
+        HTTP_X_AMZ_SNS_MESSAGE_ID=message["MessageId"], HTTP_AUTHORIZATION=AUTH,
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert "/?Action=ConfirmSubscription&Token=2336412f" in server.paths
