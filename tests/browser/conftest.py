@@ -25,6 +25,12 @@ def artifacts() -> Path:
 
 
 @pytest.fixture
+def viewports() -> dict[str, dict]:
+    """Browser context options for each width the studio is checked at."""
+    return {"desktop": DESKTOP, "phone": PHONE}
+
+
+@pytest.fixture
 def studio_page(browser, live_server):
     """`open(email, **context_options)`: a new page signed in to the studio as `email`."""
     contexts = []

@@ -21,10 +21,11 @@ PROBLEMS = """async () => {
   await document.fonts.load("24px 'Material Icons'")
   await document.fonts.ready
   const problems = []
-  for (const button of document.querySelectorAll(".prose-menubar button")) {
+  const controls = ".prose-menubar button, .prose-menubar [role=button], .prose-menubar .material-icons"
+  for (const button of document.querySelectorAll(controls)) {
     if (!button.checkVisibility()) continue
     const text = button.innerText.trim()
-    const name = button.getAttribute("aria-label") || text
+    const name = button.closest("[aria-label]")?.getAttribute("aria-label") || text
     if (text === "?" || text === "question_mark") problems.push(`${name} shows "?"`)
     if (!text && !button.querySelector("svg")) problems.push(`${name} shows nothing`)
     if (button.classList.contains("material-icons")) {

@@ -283,14 +283,13 @@ function nameToolbar(menubar) {
     const menu = button.closest(".prose-menubar__selected")
     if (menu) {
       const style = button.textContent === "question_mark" ? "" : translate(button.getAttribute("aria-label") || "")
-      if (!style) {
-        button.classList.remove("material-icons")
-        button.textContent = translate("Text style")
-      }
-      button.tabIndex = -1
-      button.setAttribute("aria-hidden", "true")
-      button.removeAttribute("aria-label")
-      button.title = ""
+      const picture = document.createElement("span")  // a button inside a button is not allowed
+      picture.className = button.className
+      picture.textContent = style ? button.textContent : translate("Text style")
+      if (!style) picture.classList.remove("material-icons")
+      if (button.dataset.level) picture.dataset.level = button.dataset.level
+      picture.setAttribute("aria-hidden", "true")
+      button.replaceWith(picture)
       const name = style ? `${translate("Text style")}: ${style}` : translate("Text style")
       menu.setAttribute("aria-label", name)
       menu.title = name
@@ -324,6 +323,9 @@ function menuFromKeyboard(menu) {
 // The bundle builds its toolbar when the editor announces itself, after this script's turn.
 editor.on("create", () => {
   const menubar = textarea.closest(".prose-editor")?.querySelector(".prose-menubar")
+  // The writing area is a text box; screen readers call it by the body's label.
+  editor.view.dom.setAttribute("aria-labelledby", "id_body_label")
+  editor.view.dom.setAttribute("aria-multiline", "true")
   if (!menubar) return
   menubar.querySelectorAll(".prose-menubar__selected").forEach(menuFromKeyboard)
   nameToolbar(menubar)
