@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     # Vimeo's oEmbed endpoint, asked once per video for the thumbnail an email shows (empty:
     # never ask; Vimeo embeds become link cards).
     "VIMEO_OEMBED_URL": "https://vimeo.com/api/oembed.json",
+    # Advertising held for the night stops leaving this many seconds before 21:00 Seoul, so
+    # that a chunk handed over just before is through before 21:00.
+    "NIGHT_MARGIN_SECONDS": 5.0,
     # Where VERP bounce addresses live (bounces+<id>@<domain>); empty: no VERP.
     "BOUNCE_DOMAIN": "",
 }

@@ -104,6 +104,9 @@ class SendLoop:
             self.transport, self.domain, warmup_limit(options.warmup_started_at)
         )
         self.night_hold = send.is_advertising and options.night_hold
+        # Held messages stop this long before 21:00: a chunk handed to a connection just
+        # before it still has to go through the SMTP transaction or the API call.
+        self.night_margin = timedelta(seconds=conf.get("NIGHT_MARGIN_SECONDS"))
         self.lease = conf.get("LEASE_SECONDS")
         self.batch = conf.get("BATCH_SIZE")
         return True
@@ -265,10 +268,12 @@ class SendLoop:
     def _submit(self, rows: list[claims.Claimed]) -> None:
         receiving = still_receiving([r.subscriber_id for r in rows], self.send.newsletter_id)
         now = clock.now()
-        night = night_until(now) if self.night_hold else None
+        night = night_until(now + self.night_margin) if self.night_hold else None
         # Checked here and again where each chunk is handed to its connection: a chunk
-        # checked at 20:59:59 may wait in the queue past 21:00.
-        evening = night_starts(now) if self.night_hold and night is None else None
+        # checked at 20:59:50 may wait in the queue past 21:00.
+        evening = None
+        if self.night_hold and night is None:
+            evening = night_starts(now) - self.night_margin
         messages, gone, held, unusable = [], [], [], []
         date = date_header()
         for row in rows:
@@ -362,7 +367,7 @@ class SendLoop:
                 wait = max((o.retry_after or 0) for _, o in down)
                 recorder.requeue([r for r, _ in down], down[-1][1].detail, now)
             if held:
-                morning = night_until(max(clock.now(), held[0][1]))
+                morning = night_until(max(clock.now(), held[0][1]) + self.night_margin)
                 reason = "held for the night (no night-time consent)"
                 recorder.hold([r for r, _ in held], morning or now, reason)
         self.recent.extend([False] * len(sent))
