@@ -75,6 +75,11 @@ def test_every_toolbar_button_shows_an_icon_or_a_word_and_has_a_name(
     post.body = BODY
     post.save()
     page = studio_page("owner@example.com")
+    elsewhere: list[str] = []  # no CDN, no web font: every request stays on this server
+    page.on(
+        "request",
+        lambda r: r.url.startswith((live_server.url, "data:")) or elsewhere.append(r.url),
+    )
     page.goto(f"{live_server.url}/studio/p/{publication.slug}/posts/{post.pk}/")
     page.wait_for_selector(".prose-editor [contenteditable=true]")
     menu = page.locator(".prose-menubar__selected")
@@ -111,3 +116,4 @@ def test_every_toolbar_button_shows_an_icon_or_a_word_and_has_a_name(
     expect(choices).to_be_hidden()
     expect(menu).to_have_accessible_name("Text style: Heading 3")
     page.wait_for_function("document.querySelector('#id_body').value.includes('<h3>발을')")
+    assert elsewhere == []
