@@ -34,7 +34,8 @@ def _setup_django() -> None:
 
 
 def generate_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """A realistic export: Korean names, some tags, 1% duplicates, 0.1% bad addresses."""
+    """A realistic export: Korean names, some tags (one common, one rare), 1% duplicates, 0.1%
+    bad addresses."""
     rng = random.Random(seed)
     family = "김이박최정강조윤장임한오서신권황안송류홍"
     given = ["민준", "서연", "도윤", "하은", "지호", "수아", "예준", "지유", "주원", "서윤"]
@@ -52,6 +53,8 @@ def generate_csv(path: Path, rows: int, seed: int = 7) -> None:
                 email = f"user{i}@{domains[i % 6]}"
             name = rng.choice(family) + rng.choice(given) if rng.random() < 0.7 else ""
             tags = "vip" if i % 10 == 0 else ("seoul, 2024" if i % 7 == 0 else "")
+            if i % 1000 == 3:
+                tags = "founding"  # a small group, as most tags are
             created = (start + timedelta(minutes=3 * i)).strftime("%Y-%m-%d %H:%M:%S")
             out.write(f'{email},{name},"{tags}",{created}\n')
 
@@ -166,6 +169,9 @@ def main() -> dict:
     vip = Segment.objects.create(
         publication=publication, name="vip", tags=["vip"], newsletter=weekly
     )
+    founding = Segment.objects.create(
+        publication=publication, name="founding", tags=["founding"], newsletter=weekly
+    )
     recent = Segment.objects.create(
         publication=publication,
         name="recent",
@@ -184,6 +190,8 @@ def main() -> dict:
     figures["count_newsletter_join"] = QuerySet.count(segment_recipients(publication, weekly))
     figures["count_vip_ms"] = round(_timed(lambda: segment_count(vip)), 1)
     figures["count_vip"] = segment_count(vip)
+    figures["count_rare_tag_ms"] = round(_timed(lambda: segment_count(founding)), 1)
+    figures["count_rare_tag"] = segment_count(founding)
     figures["count_recent_ms"] = round(_timed(lambda: segment_count(recent)), 1)
     figures["count_recent"] = segment_count(recent)
 
@@ -195,7 +203,7 @@ def main() -> dict:
     figures["export_s"] = round(time.perf_counter() - started, 2)
     figures["export_rows"] = exported
     figures["export_memory"] = sampler.stop()
-    Segment.objects.filter(pk__in=[vip.pk, recent.pk])._raw_delete(connection.alias)
+    Segment.objects.filter(pk__in=[vip.pk, founding.pk, recent.pk])._raw_delete(connection.alias)
 
     for key, value in figures.items():
         print(f"subscribers.{key}: {value}")

@@ -89,6 +89,8 @@ class Subscriber(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=Source.choices, default=Source.FORM
     )
+    # A JSON list of strings. On PostgreSQL a GIN index (migration 0008, outside Meta because
+    # SQLite has none) answers "has any of these tags" (queries.HasAnyTag).
     tags = models.JSONField(_("tags"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"))

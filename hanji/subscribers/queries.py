@@ -22,8 +22,9 @@ from hanji.subscribers.models import (
 class HasAnyTag(Func):
     """True when the JSON list in `tags` holds any of the given strings.
 
-    PostgreSQL keeps JSONField as jsonb, where `?|` tests array elements; SQLite reads the
-    list with json_each. (Django's has_any_keys means object keys on SQLite, not elements.)
+    PostgreSQL keeps JSONField as jsonb, where `?|` tests array elements and the GIN index
+    `subscriber_tags` answers it; SQLite reads the list with json_each. (Django's has_any_keys
+    means object keys on SQLite, not elements.)
     """
 
     output_field = BooleanField()

@@ -164,3 +164,24 @@ def test_the_same_days_follow_another_time_zone_when_the_publication_has_one(
         "november-1-midnight",
         "october-31-late",
     ]
+
+
+def test_postgresql_answers_any_of_these_tags_from_the_gin_index(
+    postgres_only, publication, weekly, make_subscriber
+):
+    from django.db import connection
+
+    make_subscriber("vip@example.com", tags=["vip"])
+    make_subscriber("plain@example.com")
+    segment = Segment.objects.create(publication=publication, name="vip", tags=["vip", "없음"])
+    from hanji.subscribers.models import Subscriber
+    from hanji.subscribers.queries import HasAnyTag
+
+    tagged = Subscriber.objects.filter(HasAnyTag("tags", ["vip", "없음"]))
+    sql, params = tagged.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small is scanned anyway
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "subscriber_tags" in plan
+    assert emails(segment_queryset(segment)) == ["vip@example.com"]
