@@ -136,7 +136,7 @@ def test_a_gif_with_too_many_pixels_to_resize_is_kept_as_it_came(
     from hanji.posts import images
 
     original = gif(1000, 500, frames=3, loop=0)
-    monkeypatch.setattr(images, "MAX_PIXELS", 1000 * 500 * 2)  # room for two frames, not three
+    monkeypatch.setattr(images, "ANIMATION_PIXELS", 1000 * 500 * 2)  # two frames, not three
     client.force_login(owner)
     data = _upload(client, original, "long.gif").json()
     assert data["src"].endswith("-1000.gif") and data["srcset"] == f"{data['src']} 1000w"
