@@ -143,6 +143,22 @@ def test_a_gif_with_too_many_pixels_to_resize_is_kept_as_it_came(
     assert (settings.MEDIA_ROOT / data["src"].removeprefix("/media/")).read_bytes() == original
 
 
+def test_an_animated_webp_over_the_budget_becomes_a_still(client, owner, settings, monkeypatch):
+    from PIL import Image
+
+    from hanji.posts import images
+
+    frames = [Image.new("RGB", (300, 200), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    out = io.BytesIO()
+    frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:], duration=50)
+    monkeypatch.setattr(images, "ANIMATION_PIXELS", 300 * 200 * 2)
+    client.force_login(owner)
+    data = _upload(client, out.getvalue(), "clip.webp").json()
+    assert data["src"].endswith("-300.jpg")  # email clients cannot show WebP as it came
+    with _stored(settings, data["src"]) as image:
+        assert image.format == "JPEG" and image.getpixel((5, 5))[0] > 200  # the first frame
+
+
 def test_a_damaged_animation_is_refused_with_a_reason(client, owner):
     client.force_login(owner)
     data = gif(200, 100, frames=3)
