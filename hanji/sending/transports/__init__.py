@@ -143,12 +143,12 @@ class Dispatcher:
         if not messages:
             return
         if self.count == 0:
-            self.in_flight += len(messages)
-            messages, done = self._gate(messages)
-            if messages and self._inline is None:
+            going, done = self._gate(messages)
+            if going and self._inline is None:
                 self._inline = self.transport.open(self.template, self.signer)
-            outcomes = self._inline.deliver(messages) if messages else []
-            self.outbox.put(done + list(zip(messages, outcomes, strict=True)))
+            outcomes = self._inline.deliver(going) if going else []
+            self.outbox.put(done + list(zip(going, outcomes, strict=True)))
+            self.in_flight += len(messages)
             return
         size = self.transport.chunk
         for start in range(0, len(messages), size):
