@@ -150,7 +150,7 @@ else:
     # invalidation made by one is seen by all; see docs/decisions.md.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "hanji.core.pagecache.FileCache",
             "LOCATION": str(DATA_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }

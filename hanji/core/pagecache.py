@@ -10,12 +10,14 @@ the page are read together and compared.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -174,3 +176,23 @@ def connect_signals() -> None:
 def _on_m2m(sender, instance, **kwargs) -> None:
     if getattr(type(instance), "invalidates_pages", False):
         invalidate_publication(_publication_id_of(instance))
+
+
+class FileCache(FileBasedCache):
+    """Django's file cache (the default cache: shared by every process of one machine) with
+    less culling. The stock backend lists its whole directory on every write to see whether
+    it holds more than MAX_ENTRIES files: about 1 ms a write at 100 files and 11 ms at 5,000
+    on the bench machine, and every page-cache miss writes a page plus, after a change, the
+    shared values the page read. Here each process looks every CULL_EVERY writes, so the
+    directory may pass MAX_ENTRIES by that many files per process before it is culled.
+    """
+
+    CULL_EVERY = 64
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._writes = itertools.count()
+
+    def _cull(self) -> None:
+        if next(self._writes) % self.CULL_EVERY == 0:
+            super()._cull()

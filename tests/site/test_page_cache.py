@@ -51,3 +51,14 @@ def test_cached_pages_never_set_cookies(client, publication, make_post):
     first = client.get("/")
     second = client.get("/")
     assert not first.cookies and not second.cookies
+
+
+def test_the_file_cache_still_keeps_within_its_size_while_culling_less_often(tmp_path):
+    from hanji.core.pagecache import FileCache
+
+    files = FileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 200}})
+    for number in range(1000):
+        files.set(f"page-{number}", "본문" * 10)
+        assert len(files._list_cache_files()) <= 200 + FileCache.CULL_EVERY
+    assert len(files._list_cache_files()) > 100
+    assert files.get("page-999") == "본문" * 10
