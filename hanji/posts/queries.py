@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Min, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -37,7 +37,9 @@ def next_publish_time(publication: Publication) -> datetime | None:
     return (
         Post.objects.filter(publication=publication, published_at__gt=timezone.now())
         .exclude(status=Status.DRAFT)
-        .aggregate(first=Min("published_at"))["first"]
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
     )
 
 
