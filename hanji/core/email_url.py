@@ -12,6 +12,7 @@ confirmations and sign-in links; otherwise those use the default one.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -67,6 +68,11 @@ def parse_email_url(url: str) -> dict[str, Any]:
         backend, key_name = ANYMAIL[scheme]
         options = {}
         if scheme == "ses":
+            if importlib.util.find_spec("boto3") is None:
+                raise EmailURLError(
+                    "EMAIL_URL ses:// needs boto3, which Hanji does not install by default: "
+                    "pip install 'django-anymail[amazon-ses]' into Hanji's environment"
+                )
             if user:
                 options["session_params"] = {
                     "aws_access_key_id": user,
