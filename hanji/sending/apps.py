@@ -10,6 +10,12 @@ class SendingConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
-        from hanji.sending.webhooks import on_tracking
+        tracking.connect(_on_tracking, dispatch_uid="hanji.sending.webhooks")
 
-        tracking.connect(on_tracking, dispatch_uid="hanji.sending.webhooks")
+
+def _on_tracking(**kwargs) -> None:
+    # Imported when an event arrives: the webhooks module loads the subscribers' actions and
+    # the email composer, which a web process at rest does not need.
+    from hanji.sending.webhooks import on_tracking
+
+    on_tracking(**kwargs)
