@@ -5,7 +5,7 @@ sink, on SQLite and on PostgreSQL.
     .venv/bin/python -m bench.send --db sqlite      # one
 
 Figures (DESIGN.md budgets in brackets):
-- the sink's own ceiling: aiosmtpd, and the fast sink of bench/smtp_sink.py (used when
+- the sink's own ceiling: aiosmtpd, and the fast sink of bench/_smtp_sink.py (used when
   aiosmtpd is the limit, which it is);
 - bare smtplib pushing prebuilt messages (Hanji's own bytes) over the same number of processes
   and connections: the ceiling Hanji is held to;
@@ -347,7 +347,7 @@ def _prepare_only(post, newsletter) -> float:
 
 
 def child(db: str) -> dict:
-    from bench.smtp_sink import Sink
+    from bench._smtp_sink import Sink
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-send-"))
     os.environ["HANJI_DATA_DIR"] = str(data_dir)

@@ -6,7 +6,7 @@ the end of data with bytes.find, and can run several processes on one port (SO_R
 It speaks just enough ESMTP for smtplib and Hanji: EHLO (PIPELINING, 8BITMIME, SIZE), MAIL,
 RCPT, DATA, RSET, NOOP, QUIT.
 
-    python -m bench.smtp_sink --port 2525 --processes 2
+    python -m bench._smtp_sink --port 2525 --processes 2
 """
 
 from __future__ import annotations
