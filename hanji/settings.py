@@ -164,6 +164,12 @@ HANJI_PAGE_CACHE = env_bool("HANJI_PAGE_CACHE", True)
 HANJI_ALLOW_SIGNUPS = env_bool("HANJI_ALLOW_SIGNUPS", False)
 # Link previews may fetch private and loopback addresses (an intranet install); off by default.
 HANJI_FETCH_ALLOW_PRIVATE = env_bool("HANJI_FETCH_ALLOW_PRIVATE", False)
+# Behind a reverse proxy, the header that carries the client's address (e.g. X-Real-IP, set by
+# the proxy itself); without it every reader shares the proxy's address in rate limits and
+# view counting. Only name a header the proxy always overwrites: clients can send any header.
+HANJI_TRUSTED_PROXY_HEADER = os.environ.get("HANJI_TRUSTED_PROXY_HEADER", "").strip()
+if HANJI_TRUSTED_PROXY_HEADER and not HANJI_TRUSTED_PROXY_HEADER.startswith("HTTP_"):
+    HANJI_TRUSTED_PROXY_HEADER = "HTTP_" + HANJI_TRUSTED_PROXY_HEADER.upper().replace("-", "_")
 
 # --- background work ----------------------------------------------------------------------
 TASKS = {
