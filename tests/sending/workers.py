@@ -62,11 +62,18 @@ def worker_env(email_url: str, **extra: str) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, *, hanji_worker: bool = False):
+        """django-tasks-db's bare worker, or with `hanji_worker` what production runs:
+        `hanji worker`, whose periodic jobs (start_due_sends) restart what a kill cut off."""
         self.log = log.open("ab")
+        command = (
+            ["worker", "--interval", "0.2"]
+            if hanji_worker
+            else ["db_worker", "--queue-name", "sending", "--interval", "0.2",
+                  "--no-startup-delay", "-v", "0"]
+        )  # fmt: skip
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "sending",
-             "--interval", "0.2", "--no-startup-delay", "-v", "0"],
+            [sys.executable, "manage.py", *command],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
