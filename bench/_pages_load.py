@@ -56,8 +56,12 @@ def load_wrk(wrk: str, url: str) -> dict[str, float]:
     }
 
 
-def load_python(url: str) -> dict[str, float]:
-    """Fallback load generator: keep-alive connections in threads (slower than wrk)."""
+Request = tuple[str, str, dict[str, str]]  # method, path, headers
+
+
+def run_clients(url: str, next_request) -> dict[str, float]:
+    """Fallback load generator (slower than wrk): CONNECTIONS keep-alive connections in
+    threads for SECONDS; `next_request(connection index, request number)` gives each request."""
     import http.client
     from urllib.parse import urlsplit
 
@@ -68,14 +72,16 @@ def load_python(url: str) -> dict[str, float]:
 
     def client(index: int) -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        n = 0
         while time.monotonic() < stop:
+            n += 1
+            method, path, headers = next_request(index, n)
             t0 = time.perf_counter()
             try:
-                connection.request("GET", parts.path)
+                connection.request(method, path, headers=headers)
                 response = connection.getresponse()
                 response.read()
-                if response.status != 200:
-                    errors[index] += 1
+                errors[index] += response.status != 200
             except OSError:
                 errors[index] += 1
                 connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
@@ -97,6 +103,14 @@ def load_python(url: str) -> dict[str, float]:
         "requests": len(every),
         "errors": sum(errors),
     }
+
+
+def load_python(url: str) -> dict[str, float]:
+    """GETs of one page from Python threads (when wrk is missing)."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path
+    return run_clients(url, lambda index, n: ("GET", path, {}))
 
 
 def fetch(url: str) -> tuple[int, str, int]:

@@ -33,13 +33,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench._pages_load import Request, run_clients
 from bench.pages import (
     drop_redis_keys,
     free_port,
@@ -276,59 +276,24 @@ def load_wrk(wrk: str, base: str, kind: str, paths: dict[str, str]) -> dict[str,
 
 
 def load_python(base: str, kind: str, paths: dict[str, str]) -> dict[str, float]:
-    """Fallback load generator: keep-alive connections in threads (much slower than wrk)."""
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(base)
+    """Pages, beacons, or a page then its beacon, from Python threads (when wrk is missing)."""
     nonce = uuid.uuid4().hex[:8]
-    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
-    errors = [0] * CONNECTIONS
-    stop = time.monotonic() + SECONDS
 
-    def client(index: int) -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-        n = 0
-        while time.monotonic() < stop:
-            n += 1
-            beacon = kind == "beacon" or (kind == "view" and n % 2 == 0)
-            headers = {"User-Agent": BROWSER}
-            if beacon:
-                headers |= {
+    def next_request(index: int, n: int) -> Request:
+        if kind == "beacon" or (kind == "view" and n % 2 == 0):
+            return (
+                "POST",
+                paths["beacon"],
+                {
+                    "User-Agent": BROWSER,
                     "Sec-Fetch-Site": "same-origin",
                     "X-Hanji-Request": "1",
                     "Cookie": f"hanji_v=b{nonce}{index}x{n}xxxxxxxxxxxx",
-                }
-            t0 = time.perf_counter()
-            try:
-                connection.request(
-                    "POST" if beacon else "GET",
-                    paths["beacon"] if beacon else paths["page"],
-                    headers=headers,
-                )
-                response = connection.getresponse()
-                response.read()
-                errors[index] += response.status != 200
-            except OSError:
-                errors[index] += 1
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-                continue
-            latencies[index].append((time.perf_counter() - t0) * 1000)
+                },
+            )
+        return "GET", paths["page"], {"User-Agent": BROWSER}
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CONNECTIONS)]
-    t0 = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    every = sorted(x for one in latencies for x in one)
-    return {
-        "rps": len(every) / (time.monotonic() - t0),
-        "p50_ms": every[len(every) // 2],
-        "p99_ms": every[int(len(every) * 0.99)],
-        "requests": len(every),
-        "errors": sum(errors),
-    }
+    return run_clients(base, next_request)
 
 
 # --- the benchmark -------------------------------------------------------------------------------
