@@ -1,9 +1,9 @@
 """The database half of an import: a staging table and set-based statements per batch.
 
-SQLite: the batch goes into a TEMP table by executemany; INSERT OR IGNORE … SELECT … RETURNING
-adds the new subscribers. PostgreSQL: COPY into a TEMP table, then INSERT … SELECT … ON
-CONFLICT DO NOTHING RETURNING. Both read existing subscribers with one join per batch and
-use the unique (publication, email) index for it.
+SQLite: the batch goes into a TEMP table from one JSON document (json_each), the existing
+subscribers are read by a join, INSERT OR IGNORE … SELECT adds the new ones. PostgreSQL: COPY into a TEMP table, then one statement inserts with ON
+CONFLICT DO NOTHING, subscribes the new rows and reads the existing ones. Both use the unique
+(publication, email) index to tell new from existing.
 """
 
 from __future__ import annotations
@@ -105,7 +105,10 @@ class Stage:
                 f"{r.created.isoformat()}\t{r.status}\n"
                 for r in rows
             )
-        return [(r.email, r.name, _tags(r.tags), self._dt(r.created), r.status) for r in rows]
+        return json.dumps(
+            [(r.email, r.name, _tags(r.tags), self._dt(r.created), r.status) for r in rows],
+            ensure_ascii=False,
+        )
 
     def _load(self, cursor, payload) -> None:
         if self.pg:
@@ -118,24 +121,24 @@ class Stage:
                 copy.write(payload)
         else:
             cursor.execute(f"DELETE FROM {STAGE}")
-            cursor.executemany(
+            # One statement reading the rows from JSON: executemany holds the GIL for every row.
+            cursor.execute(
                 f"INSERT INTO {STAGE} (email, name, tags, created_at, status) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                payload,
+                "SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4 "
+                "FROM json_each(%s) r",
+                [payload],
             )
 
     def write(self, rows, payload, counts) -> None:
         with connection.cursor() as cursor:
             self._load(cursor, payload)
-            existing = self._existing(cursor)
-            updated = self._merge(cursor, rows, existing)
             if self.pg:
-                created = self._insert_and_subscribe(cursor)
-                joined = self._subscribe(cursor, [], existing)
+                created, existing = self._insert_and_subscribe(cursor)
             else:
-                new = self._insert(cursor)
-                created = len(new)
-                joined = self._subscribe(cursor, new, existing)
+                existing = self._existing(cursor)
+                created = self._insert_and_subscribe_sqlite(cursor)
+            updated = self._merge(cursor, rows, existing)
+            joined = self._subscribe(cursor, existing)
         for subscriber_id, (_name, _tags, status) in existing.items():
             if status in SUPPRESSED:
                 counts.suppressed += 1
@@ -145,31 +148,26 @@ class Stage:
                 counts.unchanged += 1
         counts.created += created
 
-    def _existing(self, cursor) -> dict[int, tuple[str, list, str]]:
-        if self.pg:
-            # The subscriber table grows faster than autovacuum's statistics during an import
-            # (a fresh table has none), and with stale ones the planner hashes or scans the
-            # whole publication per batch. A LATERAL look-up with LIMIT 1 cannot be flattened:
-            # one unique-index probe per staged address, whatever the statistics say.
-            sql = (
-                f"SELECT s.id, s.email, s.name, s.tags, s.status FROM {STAGE} t "
-                "CROSS JOIN LATERAL (SELECT id, email, name, tags, status "
-                f"FROM {SUB} WHERE publication_id = %s AND email = t.email LIMIT 1) s"
-            )
-        else:
-            sql = (
-                f"SELECT s.id, s.email, s.name, s.tags, s.status FROM {STAGE} t "
-                f"CROSS JOIN {SUB} s ON s.publication_id = %s AND s.email = t.email"
-            )
-        cursor.execute(sql, [self.publication_id])
+    def _found(self, rows) -> dict[int, tuple[str, list, str]]:
+        """{id: (name, tags, status)} of the existing subscribers in `rows` (id, email, name,
+        tags, status), remembering each one's address for _merge."""
         found = {}
         self._email_to_id = {}
-        for subscriber_id, email, name, tags, status in cursor.fetchall():
+        for subscriber_id, email, name, tags, status in rows:
             if isinstance(tags, str):
                 tags = json.loads(tags or "[]")
             found[subscriber_id] = (name, tags or [], status)
             self._email_to_id[email] = subscriber_id
         return found
+
+    def _existing(self, cursor) -> dict[int, tuple[str, list, str]]:
+        """SQLite: the staged addresses that are subscribers already."""
+        cursor.execute(
+            f"SELECT s.id, s.email, s.name, s.tags, s.status FROM {STAGE} t "
+            f"CROSS JOIN {SUB} s ON s.publication_id = %s AND s.email = t.email",
+            [self.publication_id],
+        )
+        return self._found(cursor.fetchall())
 
     def _merge(self, cursor, rows, existing) -> set[int]:
         """Fill in a missing name and add new tags; nothing else of an existing row moves."""
@@ -198,32 +196,46 @@ class Stage:
             )
         return {u[3] for u in updates}
 
-    def _insert(self, cursor) -> list[tuple[int, str, str]]:
-        """Add the addresses that are new; (id, email, status) of each one added."""
+    def _insert_and_subscribe_sqlite(self, cursor) -> int:
+        """SQLite: add the new addresses and put them on the newsletters; returns how many
+        were added. The rows one INSERT adds get the ids above the largest before it; those
+        of this import among them are this batch's (another writer may have added rows of
+        its own in between)."""
         now = self._dt(self.now)
-        cast = "::timestamptz" if self.pg else ""
-        columns = INSERT_COLUMNS
-        select = (
-            f"SELECT %s, t.email, t.name, t.status, 'import', t.tags{'::jsonb' if self.pg else ''}, "
-            f"'', t.created_at, CASE WHEN t.status = 'active' THEN %s{cast} END, "
-            f"CASE WHEN t.status = 'unsubscribed' THEN %s{cast} END, "
-            f"NULL, NULL, NULL, 0, %s, %s FROM {STAGE} t"
-        )
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {SUB}")
+        before = cursor.fetchone()[0]
         # The unique (publication, email) index decides what is new, also against a reader
         # who subscribes through the form while the import runs.
-        if self.pg:
-            sql = (
-                f"INSERT INTO {SUB} ({columns}) {select} "
-                "ON CONFLICT (publication_id, email) DO NOTHING RETURNING id, email, status"
+        cursor.execute(
+            f"INSERT OR IGNORE INTO {SUB} ({INSERT_COLUMNS}) "
+            "SELECT %s, t.email, t.name, t.status, 'import', t.tags, '', t.created_at, "
+            "CASE WHEN t.status = 'active' THEN %s END, "
+            "CASE WHEN t.status = 'unsubscribed' THEN %s END, "
+            f"NULL, NULL, NULL, 0, %s, %s FROM {STAGE} t",
+            [self.publication_id, now, now, now, self.import_run.pk],
+        )
+        added = cursor.rowcount
+        if added and self.newsletter_ids:
+            marks = ", ".join(["%s"] * len(SUPPRESSED))
+            cursor.execute(
+                f"INSERT OR IGNORE INTO {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
+                f"SELECT s.id, n.value, %s FROM {SUB} s CROSS JOIN json_each(%s) n "
+                f"WHERE s.id > %s AND s.import_run_id = %s AND s.status NOT IN ({marks})",
+                [now, json.dumps(self.newsletter_ids), before, self.import_run.pk, *SUPPRESSED],
             )
-        else:
-            sql = f"INSERT OR IGNORE INTO {SUB} ({columns}) {select} RETURNING id, email, status"
-        cursor.execute(sql, [self.publication_id, now, now, now, self.import_run.pk])
-        return cursor.fetchall()
+        return added
 
-    def _insert_and_subscribe(self, cursor) -> int:
-        """PostgreSQL: add the new addresses and put them on the newsletters in one statement
-        (no ids travel to the client and back); returns how many were added."""
+    def _insert_and_subscribe(self, cursor) -> tuple[int, dict[int, tuple[str, list, str]]]:
+        """PostgreSQL, one statement: add the new addresses, put them on the newsletters (no
+        ids travel to the client and back) and read the staged addresses that were not added,
+        which are the existing subscribers. Returns (how many were added, existing).
+
+        Inserting first means only those few rows are looked up; looking every staged address
+        up before the insert cost a second index probe per row. The look-up sees the table as
+        it was when the statement began, so the rows it adds are not among the existing. A
+        LATERAL look-up with LIMIT 1 cannot be flattened: one unique-index probe per address
+        whatever the statistics say (the table grows faster than autovacuum's statistics
+        during an import, and with stale ones the planner would scan the publication)."""
         now = self.now
         marks = ", ".join(["%s"] * len(SUPPRESSED))
         cursor.execute(
@@ -232,12 +244,17 @@ class Stage:
             "CASE WHEN t.status = 'active' THEN %s::timestamptz END, "
             "CASE WHEN t.status = 'unsubscribed' THEN %s::timestamptz END, "
             f"NULL, NULL, NULL, 0, %s, %s FROM {STAGE} t "
-            "ON CONFLICT (publication_id, email) DO NOTHING RETURNING id, status), "
+            "ON CONFLICT (publication_id, email) DO NOTHING RETURNING id, email, status), "
             f"joined AS (INSERT INTO {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
             "SELECT n.id, l.id, %s FROM new n CROSS JOIN unnest(%s::bigint[]) AS l(id) "
             f"WHERE n.status NOT IN ({marks}) "
             "ON CONFLICT (newsletter_id, subscriber_id) DO NOTHING) "
-            "SELECT count(*) FROM new",
+            f"SELECT s.id, s.email, s.name, s.tags, s.status FROM {STAGE} t "
+            "CROSS JOIN LATERAL (SELECT id, email, name, tags, status "
+            f"FROM {SUB} WHERE publication_id = %s AND email = t.email LIMIT 1) s "
+            "WHERE NOT EXISTS (SELECT FROM new n WHERE n.email = t.email) "
+            # The count of added rows rides along as one last row with no id.
+            "UNION ALL SELECT NULL, NULL, NULL, NULL, count(*)::text FROM new",
             [
                 self.publication_id,
                 now,
@@ -247,9 +264,12 @@ class Stage:
                 now,
                 self.newsletter_ids,
                 *SUPPRESSED,
+                self.publication_id,
             ],
         )
-        return cursor.fetchone()[0]
+        rows = cursor.fetchall()
+        added = next(int(row[4]) for row in rows if row[0] is None)
+        return added, self._found(row for row in rows if row[0] is not None)
 
     def _chunks(self, ids: list[int], size: int = 5000):
         for start in range(0, len(ids), size):
@@ -277,22 +297,17 @@ class Stage:
             found.update(pair for pair in cursor.fetchall() if pair[1] in wanted)
         return found
 
-    def _subscribe(self, cursor, new, existing) -> set[int]:
-        """Put every address that may be mailed on the import's newsletters, except where the
-        reader left that newsletter before. Returns the existing subscribers that joined one."""
-        if not self.newsletter_ids:
-            return set()
-        receivers = [i for i, _email, status in new if status not in SUPPRESSED]
+    def _subscribe(self, cursor, existing) -> set[int]:
+        """Put the existing subscribers who may be mailed on the import's newsletters, except
+        where the reader left that newsletter before. Returns those that joined one."""
         old = [i for i, (_n, _t, status) in existing.items() if status not in SUPPRESSED]
-        skip = (
-            self._pairs(cursor, SUBSCRIPTION, old) | self._pairs(cursor, OPT_OUT, old)
-            if old
-            else set()
-        )
+        if not self.newsletter_ids or not old:
+            return set()
+        skip = self._pairs(cursor, SUBSCRIPTION, old) | self._pairs(cursor, OPT_OUT, old)
         pairs = [
             (subscriber_id, newsletter_id)
             for newsletter_id in self.newsletter_ids
-            for subscriber_id in (*receivers, *old)
+            for subscriber_id in old
             if (subscriber_id, newsletter_id) not in skip
         ]
         if not pairs:
@@ -306,9 +321,9 @@ class Stage:
                 [[p[0] for p in pairs], [p[1] for p in pairs], now],
             )
         else:
-            cursor.executemany(
+            cursor.execute(
                 f"INSERT OR IGNORE INTO {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
-                "VALUES (%s, %s, %s)",
-                [(sid, nid, now) for sid, nid in pairs],
+                "SELECT p.value ->> 0, p.value ->> 1, %s FROM json_each(%s) p",
+                [now, json.dumps(pairs)],
             )
-        return {sid for sid, _nid in pairs} & set(old)
+        return {sid for sid, _nid in pairs}

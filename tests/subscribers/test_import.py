@@ -200,6 +200,35 @@ def test_a_reader_who_left_a_newsletter_is_not_put_back_on_it(
     assert list(reader.subscriptions.values_list("newsletter__slug", flat=True)) == ["daily"]
 
 
+def test_rows_another_writer_adds_meanwhile_are_left_alone(
+    publication, other_publication, weekly, make_subscriber, write, monkeypatch
+):
+    """Right before each batch's INSERT, a reader subscribes through the form here and another
+    publication gains a subscriber: neither is put on the import's newsletter."""
+    from django.db import connection
+
+    from hanji.subscribers import importer
+
+    monkeypatch.setattr(importer, "BATCH", 2)
+    batches = []
+
+    def another_writer(execute, sql, params, many, context):
+        if "INTO subscribers_subscriber (" in sql and "hanji_import_stage" in sql:
+            batches.append(sql)
+            make_subscriber(f"form{len(batches)}@example.com", status=SubscriberStatus.PENDING)
+            make_subscriber(f"there{len(batches)}@example.com", pub=other_publication)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(another_writer):
+        hanji_import(write("email\n" + "".join(f"r{i}@example.com\n" for i in range(5))))
+    assert len(batches) == 3
+    on_weekly = set(
+        Subscription.objects.filter(newsletter=weekly).values_list("subscriber__email", flat=True)
+    )
+    assert on_weekly == {f"r{i}@example.com" for i in range(5)}
+    assert Import.objects.latest("id").created_count == 5
+
+
 def test_a_reader_who_deleted_their_data_is_not_imported_again(
     publication, weekly, make_subscriber, write
 ):
