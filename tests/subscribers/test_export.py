@@ -91,3 +91,23 @@ def test_since_and_until_are_whole_days_in_the_publications_zone(publication, ma
     assert emails("--since", "2026-11-02") == ["next@example.com"]
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         export("--until", "2026-11-01T10:00")
+
+
+def test_pages_skip_filtered_out_stretches_and_other_publications(
+    publication, other_publication, weekly, digest, make_subscriber, monkeypatch
+):
+    """Pages of two: whole pages the filter leaves empty, and another publication's
+    subscribers between ours, neither stop the export early nor leak into it."""
+    from hanji.subscribers import exporter
+
+    monkeypatch.setattr(exporter, "PAGE", 2)
+    expected = []
+    for i in range(9):
+        on_weekly = i in (0, 5, 8)  # pages 1, 3 and 5 of ours; pages 2 and 4 empty
+        make_subscriber(f"r{i}@example.com", newsletters=[weekly] if on_weekly else [digest])
+        make_subscriber(f"there{i}@example.com", pub=other_publication)
+        if on_weekly:
+            expected.append(f"r{i}@example.com")
+    rows = list(csv.DictReader(io.StringIO(export("--newsletter", "weekly"))))
+    assert [r["email"] for r in rows] == expected
+    assert {r["newsletters"] for r in rows} == {"주간 레터"}
