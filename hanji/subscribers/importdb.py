@@ -1,9 +1,10 @@
 """The database half of an import: a staging table and set-based statements per batch.
 
 SQLite: the batch goes into a TEMP table from one JSON document (json_each), the existing
-subscribers are read by a join, INSERT OR IGNORE … SELECT adds the new ones. PostgreSQL: COPY into a TEMP table, then one statement inserts with ON
-CONFLICT DO NOTHING, subscribes the new rows and reads the existing ones. Both use the unique
-(publication, email) index to tell new from existing.
+subscribers are read by a join, and INSERT OR IGNORE … SELECT adds the new ones. PostgreSQL:
+COPY into a TEMP table, then one statement inserts with ON CONFLICT DO NOTHING, subscribes
+the new rows and reads the existing ones. Both use the unique (publication, email) index to
+tell new from existing.
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ class Stage:
             "CROSS JOIN LATERAL (SELECT id, email, name, tags, status "
             f"FROM {SUB} WHERE publication_id = %s AND email = t.email LIMIT 1) s "
             "WHERE NOT EXISTS (SELECT FROM new n WHERE n.email = t.email) "
-            # The count of added rows rides along as one last row with no id.
+            # The count of added rows rides along as one more row, the one without an id.
             "UNION ALL SELECT NULL, NULL, NULL, NULL, count(*)::text FROM new",
             [
                 self.publication_id,
@@ -278,7 +279,8 @@ class Stage:
         """(subscriber, newsletter) pairs of `table` for these subscribers and newsletters."""
         wanted = set(self.newsletter_ids)
         if self.pg:
-            # Per-subscriber index probes whatever the (stale) statistics say; see _existing.
+            # Per-subscriber index probes whatever the (stale) statistics say; see
+            # _insert_and_subscribe.
             cursor.execute(
                 "SELECT p.subscriber_id, p.newsletter_id FROM unnest(%s::bigint[]) AS u(id) "
                 "CROSS JOIN LATERAL (SELECT subscriber_id, newsletter_id FROM "
@@ -286,7 +288,7 @@ class Stage:
                 [ids],
             )
             return {pair for pair in cursor.fetchall() if pair[1] in wanted}
-        # One JSON document in and one out, for the reason given in _existing.
+        # One JSON document in and one out, for the reason _existing gives.
         cursor.execute(
             "SELECT json_group_array(json_array(subscriber_id, newsletter_id)) "
             f"FROM {table} WHERE subscriber_id IN (SELECT value FROM json_each(%s))",

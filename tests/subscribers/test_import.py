@@ -313,6 +313,25 @@ def test_progress_figures_are_readable_while_and_after_it_runs(
     assert (run.state, run.percent, run.created_count) == (ImportState.DONE, 100, 10)
 
 
+def test_the_gil_switch_interval_is_short_only_while_imports_run(publication, weekly, write):
+    import sys
+
+    from hanji.subscribers import importer
+
+    before = sys.getswitchinterval()
+    during = []
+    path = write("email\na@example.com\n")
+    with importer._quick_gil_handoff():  # an import already running in another thread
+        run_import(
+            create_import(publication, path).pk,
+            progress=lambda _run: during.append(sys.getswitchinterval()),
+        )
+        # The first import is still running: the interval stays short.
+        assert sys.getswitchinterval() == pytest.approx(importer.SWITCH_INTERVAL)
+    assert during and all(value == pytest.approx(importer.SWITCH_INTERVAL) for value in during)
+    assert sys.getswitchinterval() == pytest.approx(before)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_same_import_runs_as_a_background_task(publication, weekly, write):
     run = create_import(publication, write("email\nbg@example.com\n"))
