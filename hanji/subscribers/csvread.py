@@ -189,7 +189,20 @@ TAG_SPLIT = re.compile(r"[,;|]")
 
 
 def split_tags(cell: str) -> list[str]:
-    return [t for t in (part.strip()[:100] for part in TAG_SPLIT.split(cell or "")) if t]
+    """The tags in a cell, each trimmed, at most 100 characters and free of control
+    characters (PostgreSQL's jsonb refuses a NUL)."""
+    cell = cell or ""
+    if not cell.isprintable():
+        cell = "".join(c if c.isprintable() else " " for c in cell)
+    return [t for t in (part.strip()[:100] for part in TAG_SPLIT.split(cell)) if t]
+
+
+def printable(text: str) -> str:
+    """Text for a report: control characters shown as U+FFFD (a NUL cannot even be stored
+    in a PostgreSQL text column)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def rows(

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -95,7 +95,7 @@ class Row:
     email: str
     name: str
     tags: list[str]
-    created: datetime
+    created: datetime  # naive UTC (parse_created)
     status: str
     line: int
 
@@ -176,7 +176,10 @@ def enqueue_import(import_run: Import) -> None:
 
 def parse_created(cell: str, now: datetime, zone) -> datetime:
     """A signup date as exported by other platforms (ISO, 2024.03.01, 2024/03/01 12:00),
-    in the publication's time zone when it names none; the import time when unreadable."""
+    in the publication's time zone when it names none; the import time when unreadable.
+
+    `now` and the result are naive UTC, as the staging tables take them: a million aware
+    datetimes cost a second in tzinfo swaps and comparisons alone."""
     cell = cell.strip()
     if not cell:
         return now
@@ -193,8 +196,13 @@ def parse_created(cell: str, now: datetime, zone) -> datetime:
             value = None
         if value is None:
             return now
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
+    try:
+        if value.tzinfo is None:
+            value -= zone.utcoffset(value)  # the zone's offset at that wall-clock time
+        else:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # the first or last day datetime can hold: not a signup date
+        return now
     # A signup date in the future is a typo, not a fact; keep the import time instead.
     return value if value < now else now
 
@@ -207,7 +215,7 @@ class Batcher:
         self.default_status = import_run.status
         self.extra_tags = list(import_run.tags)
         self.counts = counts
-        self.now = now
+        self.now = now.astimezone(UTC).replace(tzinfo=None)  # naive UTC, as parse_created
         self.pending: dict[str, Row] = {}
         self.rejections: list[csvread.Problem] = []
         self.erased = set(
@@ -331,7 +339,7 @@ def run_import(
         counts = _run(import_run, progress, overrides)
     except (ImportFailed, OSError) as error:
         import_run.state = ImportState.FAILED
-        import_run.error = str(error)
+        import_run.error = csvread.printable(str(error))  # it may quote the file
         import_run.finished_at = timezone.now()
         import_run.save()
         return import_run
@@ -482,8 +490,8 @@ def _flush(stage, batch: Batch, import_run: Import, counts: Counts, progress) ->
                     ImportRejection(
                         import_run=import_run,
                         line=p.line,
-                        reason=p.reason[:300],
-                        excerpt=p.excerpt[:200],
+                        reason=csvread.printable(p.reason[:300]),
+                        excerpt=csvread.printable(p.excerpt[:200]),
                     )
                     for p in batch.rejections
                 ],

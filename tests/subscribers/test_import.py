@@ -96,8 +96,11 @@ def test_an_empty_file_and_a_file_without_an_email_column_fail_clearly(publicati
         hanji_import(write("", name="empty.csv"))
     with pytest.raises(CommandError, match="email"):
         hanji_import(write("name,phone\n김,010\n", name="noemail.csv"))
+    with pytest.raises(CommandError, match="email"):  # quoted in the error, a NUL is shown as �
+        hanji_import(write("name\x00,phone\n", name="nul.csv"))
     assert Subscriber.objects.count() == 0
-    assert Import.objects.filter(state=ImportState.FAILED).count() == 2
+    assert Import.objects.filter(state=ImportState.FAILED).count() == 3
+    assert "name\ufffd" in Import.objects.latest("id").error
 
 
 def test_a_headerless_list_of_addresses_is_read_as_one_address_per_line(publication, weekly, write):
@@ -284,6 +287,8 @@ def test_signup_dates_come_along_in_the_usual_formats(publication, weekly, write
         "dots@example.com,2023.04.05\n"
         "slash@example.com,2023/04/05 10:00\n"
         "junk@example.com,yesterday\n"
+        "first@example.com,0001-01-01 00:00\n"
+        "last@example.com,9999-12-31T23:59:59-12:00\n"
     )
     hanji_import(write(content))
     created = {s.email: s.created_at for s in Subscriber.objects.all()}
@@ -291,6 +296,8 @@ def test_signup_dates_come_along_in_the_usual_formats(publication, weekly, write
     assert created["dots@example.com"].year == 2023
     assert created["slash@example.com"].year == 2023
     assert created["junk@example.com"].year >= 2026
+    assert created["first@example.com"].year >= 2026  # before 0001-01-01 in UTC: unreadable
+    assert created["last@example.com"].year >= 2026  # the future: a typo
 
 
 def test_progress_figures_are_readable_while_and_after_it_runs(

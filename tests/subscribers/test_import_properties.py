@@ -24,9 +24,13 @@ addresses = st.one_of(
     st.from_regex(r"\A[a-zA-Z0-9._+-]{1,12}@(example|test|메일)\.(com|kr)\Z"),
     st.sampled_from(["dup@example.com", "DUP@example.com", "dup@EXAMPLE.com", " dup@example.com "]),
     st.text(max_size=30),  # mostly not an address at all
+    st.just("\x00"),  # a NUL, which PostgreSQL cannot store in a report
 )
 names = st.text(max_size=20)
-tags = st.lists(st.from_regex(r"\A[a-z가-힣]{1,6}\Z"), max_size=3).map(", ".join)
+tags = st.one_of(
+    st.lists(st.from_regex(r"\A[a-z가-힣]{1,6}\Z"), max_size=3).map(", ".join),
+    st.text(max_size=12),  # anything at all, control characters included
+)
 rows = st.lists(st.tuples(addresses, names, tags), max_size=25)
 encodings = st.sampled_from(["utf-8", "utf-8-sig", "cp949"])
 
@@ -69,8 +73,11 @@ def test_every_line_is_imported_or_reported_and_a_second_run_changes_nothing(
     bad_records = sum(1 for r in rows if valid(r[0]) is None and any(c.strip() for c in r))
     assert ImportRejection.objects.filter(import_run=run).count() == bad_records
     assert run.created_count == len(expected)
-    for name in Subscriber.objects.filter(publication=publication).values_list("name", flat=True):
+    for name, tags in Subscriber.objects.filter(publication=publication).values_list(
+        "name", "tags"
+    ):
         assert "\n" not in name and "\r" not in name
+        assert all(tag.isprintable() for tag in tags)
 
     again = run_import(create_import(publication, str(path), newsletters=[newsletter]).pk)
     assert (again.created_count, again.merged_count) == (0, 0)
