@@ -185,3 +185,23 @@ def test_postgresql_answers_any_of_these_tags_from_the_gin_index(
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "subscriber_tags" in plan
     assert emails(segment_queryset(segment)) == ["vip@example.com"]
+
+
+@pytest.mark.parametrize("tag", ["서울", 'say "hi"', "back\\slash", "🎉 party", "vip"])
+def test_a_tag_is_found_however_its_list_was_written(
+    publication, weekly, make_subscriber, tmp_path, tag
+):
+    """The ORM writes tags with non-ASCII escaped, an import writes them as they are; both
+    must be found (on SQLite a text search rules rows out before the JSON is read)."""
+    from hanji.subscribers.importer import create_import, run_import
+    from hanji.subscribers.models import Subscriber
+
+    make_subscriber("orm@example.com", tags=[tag])
+    path = tmp_path / "list.csv"
+    cell = tag.replace('"', '""')
+    path.write_text(f'email,tags\nimported@example.com,"{cell}"\nother@example.com,x\n')
+    run_import(create_import(publication, str(path), newsletters=[weekly]).pk)
+    assert Subscriber.objects.get(email="imported@example.com").tags == [tag]
+    segment = Segment.objects.create(publication=publication, name="t", tags=[tag, "없음"])
+    assert sorted(emails(segment_queryset(segment))) == ["imported@example.com", "orm@example.com"]
+    assert segment_count(segment) == 2
