@@ -105,6 +105,11 @@ def filter_subscribers(
     """
     if statuses:
         queryset = queryset.filter(status__in=list(statuses))
+    tags = [tag for tag in tags if tag]
+    if tags:
+        # Before the newsletter: SQLite tests the conditions in this order, and the tags'
+        # text test rules most rows out for less than the subscription look-up costs.
+        queryset = queryset.filter(HasAnyTag("tags", tags))
     if newsletter is not None:
         newsletter_id = newsletter if isinstance(newsletter, int) else newsletter.pk
         # A semi-join (EXISTS) never multiplies rows and uses the unique
@@ -116,9 +121,6 @@ def filter_subscribers(
                 )
             )
         )
-    tags = [tag for tag in tags if tag]
-    if tags:
-        queryset = queryset.filter(HasAnyTag("tags", tags))
     if signed_up_after:
         queryset = queryset.filter(created_at__gte=signed_up_after)
     if signed_up_before:
