@@ -353,6 +353,18 @@ def run_import(
     return import_run
 
 
+PROGRESS_FIELDS = [
+    "processed_bytes",
+    "processed_rows",
+    "created_count",
+    "merged_count",
+    "unchanged_count",
+    "suppressed_count",
+    "rejected_count",
+    "encoding",
+]
+
+
 def _store_counts(import_run: Import, counts: Counts) -> None:
     import_run.processed_rows = counts.processed
     import_run.created_count = counts.created
@@ -497,15 +509,6 @@ def _flush(stage, batch: Batch, import_run: Import, counts: Counts, progress) ->
                 ],
                 batch_size=2000,
             )
-        Import.objects.filter(pk=import_run.pk).update(
-            processed_bytes=import_run.processed_bytes,
-            processed_rows=counts.processed,
-            created_count=counts.created,
-            merged_count=counts.merged,
-            unchanged_count=counts.unchanged,
-            suppressed_count=counts.suppressed,
-            rejected_count=counts.rejected,
-            encoding=import_run.encoding,
-        )
+        import_run.save(update_fields=PROGRESS_FIELDS)
     if progress:
         progress(import_run)
