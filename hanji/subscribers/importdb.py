@@ -61,8 +61,9 @@ class Stage:
         self.newsletter_ids = list(import_run.newsletter_ids)
         self.now = now
         self.pg = connection.vendor == "postgresql"
-        self.channel = f"import #{import_run.pk}: {import_run.filename}"[:200]
-        self.statement = import_run.consent
+        # `now` as the database takes it in a parameter; on SQLite what Django's backend stores
+        # (UTC, naive, str()).
+        self.db_now = now if self.pg else str(now.astimezone(UTC).replace(tzinfo=None))
 
     def __enter__(self):
         with connection.cursor() as cursor:
@@ -93,12 +94,6 @@ class Stage:
         return False
 
     # --- one batch ------------------------------------------------------------------------
-
-    def _dt(self, value: datetime):
-        if self.pg:
-            return value
-        # What Django's SQLite backend stores (UTC, naive, str()), without its per-call cost.
-        return str(value.astimezone(UTC).replace(tzinfo=None))
 
     def encode(self, rows) -> str:
         """The batch as the staging table takes it: COPY text on PostgreSQL, a JSON list of
@@ -192,7 +187,7 @@ class Stage:
                     (
                         new_name,
                         json.dumps(new_tags, ensure_ascii=False),
-                        self._dt(self.now),
+                        self.db_now,
                         subscriber_id,
                     )
                 )
@@ -209,7 +204,7 @@ class Stage:
         were added. The rows one INSERT adds get the ids above the largest before it; those
         of this import among them are this batch's (another writer may have added rows of
         its own in between)."""
-        now = self._dt(self.now)
+        now = self.db_now
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {SUB}")
         before = cursor.fetchone()[0]
         # The unique (publication, email) index decides what is new, also against a reader
@@ -315,7 +310,7 @@ class Stage:
         ]
         if not pairs:
             return set()
-        now = self._dt(self.now)
+        now = self.db_now
         if self.pg:
             cursor.execute(
                 f"INSERT INTO {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
