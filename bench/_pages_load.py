@@ -39,9 +39,13 @@ def _ms(text: str) -> float:
 
 def load_wrk(wrk: str, url: str) -> dict[str, float]:
     command = [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """Throughput, median and 99th percentile latency, requests and errors of a wrk run
+    (started with --latency)."""
     percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", output, re.M))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -50,7 +54,7 @@ def load_wrk(wrk: str, url: str) -> dict[str, float]:
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50_ms": _ms(percentiles["50"]),
         "p99_ms": _ms(percentiles["99"]),
-        "requests": requests,
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "errors": (int(bad.group(1)) if bad else 0)
         + (sum(int(n) for n in errors.groups()) if errors else 0),
     }

@@ -5,6 +5,7 @@ CPU time."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -49,6 +50,19 @@ def base_env(**extra: str) -> dict[str, str]:
         env["DATABASE_URL"] = url
     env.update(extra)
     return env
+
+
+def module_json(module: str, *args: str, env: dict[str, str]) -> dict:
+    """Run `python -m module args` in a process of its own; its last output line is JSON."""
+    output = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def hanji(*args: str) -> list[str]:

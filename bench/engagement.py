@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +38,8 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench._pages_load import Request, run_clients
+from bench._pages_load import Request, parse_wrk, run_clients
+from bench._pages_server import module_json
 from bench.pages import (
     drop_redis_keys,
     free_port,
@@ -240,13 +240,6 @@ end
 """,
 }
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(number) * _UNITS[unit]
-
 
 def load_wrk(wrk: str, base: str, kind: str, paths: dict[str, str]) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -260,19 +253,7 @@ def load_wrk(wrk: str, base: str, kind: str, paths: dict[str, str]) -> dict[str,
         ).stdout
     finally:
         os.unlink(script.name)
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.M))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50_ms": _ms(percentiles["50"]),
-        "p99_ms": _ms(percentiles["99"]),
-        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
-        "errors": (int(bad.group(1)) if bad else 0)
-        + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
-    }
+    return parse_wrk(output)
 
 
 def load_python(base: str, kind: str, paths: dict[str, str]) -> dict[str, float]:
@@ -305,15 +286,7 @@ def prepare() -> dict:
     (DATA_DIR / f"{SETTINGS_MODULE}.py").write_text(SETTINGS)
     env = base_env()
     subprocess.run(hanji("migrate", "--verbosity", "0"), cwd=ROOT, env=env, check=True)
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.engagement", "seed"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return module_json("bench.engagement", "seed", env=env)
 
 
 def median_run(runs: list[dict]) -> dict:

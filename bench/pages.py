@@ -20,7 +20,6 @@ HANJI_BENCH_WORKERS and HANJI_BENCH_THREADS (`hanji web --workers/--threads`).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -40,6 +39,7 @@ from bench._pages_server import (
     free_port,
     hanji,
     has_command,
+    module_json,
     redis_answers,
     running,
     settle_memory,
@@ -83,15 +83,7 @@ def prepare() -> str:
 
 def render_costs(env: dict[str, str], slug: str) -> dict:
     """CPU and queries of one uncached page inside Django, in a process of its own."""
-    output = subprocess.run(
-        [sys.executable, "-m", "bench._pages_render", slug],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return module_json("bench._pages_render", slug, env=env)
 
 
 def measure_configuration(extra: dict[str, str], pages: dict[str, str], load) -> tuple:
