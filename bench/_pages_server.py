@@ -73,9 +73,14 @@ class Stack:
     """`hanji web` + `hanji worker`, started together and stopped together (or `hanji run`)."""
 
     def __init__(
-        self, env: dict[str, str], port: int, workers: int | None = WEB_WORKERS, run=False
+        self,
+        env: dict[str, str],
+        port: int,
+        workers: int | None = WEB_WORKERS,
+        run=False,
+        log: Path = DATA_DIR / "server.log",
     ):
-        self.env, self.port, self.workers, self.run = env, port, workers, run
+        self.env, self.port, self.workers, self.run, self.log = env, port, workers, run, log
         self.url = f"http://127.0.0.1:{port}"
         self.processes: list[subprocess.Popen] = []
         self.how = ""
@@ -100,7 +105,7 @@ class Stack:
         return [web, worker]
 
     def start(self) -> None:
-        log = open(DATA_DIR / "server.log", "ab")  # noqa: SIM115 (closed with the processes)
+        log = self._log_file = open(self.log, "ab")  # noqa: SIM115 (closed in stop)
         if self.run:
             commands = [hanji("run", "--host", "127.0.0.1", "--port", str(self.port))]
             self.how = "hanji run"
@@ -121,14 +126,14 @@ class Stack:
         while time.monotonic() < deadline:
             for process in self.processes:
                 if process.poll() is not None:
-                    raise RuntimeError(f"{process.args} exited; see {DATA_DIR / 'server.log'}")
+                    raise RuntimeError(f"{process.args} exited; see {self.log}")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.25)
-        raise RuntimeError(f"the server did not answer in 60 s; see {DATA_DIR / 'server.log'}")
+        raise RuntimeError(f"the server did not answer in 60 s; see {self.log}")
 
     def memory_mb(self) -> dict[str, float]:
         import psutil
@@ -172,11 +177,17 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+        self._log_file.close()
 
 
 @contextmanager
-def running(env: dict[str, str], workers: int | None = WEB_WORKERS, run: bool = False):
-    stack = Stack(env, free_port(), workers, run)
+def running(
+    env: dict[str, str],
+    workers: int | None = WEB_WORKERS,
+    run: bool = False,
+    log: Path = DATA_DIR / "server.log",
+):
+    stack = Stack(env, free_port(), workers, run, log)
     stack.start()
     try:
         yield stack

@@ -35,15 +35,12 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 from bench._pages_load import Request, parse_wrk, run_clients
-from bench._pages_server import module_json
+from bench._pages_server import module_json, running
 from bench.pages import (
     drop_redis_keys,
-    free_port,
-    has_command,
     post_markdown,
     redis_answers,
     wrk_path,
@@ -150,55 +147,6 @@ def django_run(env: dict[str, str], code: str) -> str:
     if result.returncode:
         raise RuntimeError(result.stderr)
     return result.stdout.strip()
-
-
-@contextmanager
-def running(env: dict[str, str]):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(DATA_DIR / "server.log", "ab")  # noqa: SIM115 (closed with the processes)
-    if has_command("web"):
-        web = hanji(
-            "web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WEB_WORKERS)
-        )
-    else:
-        granian = str(Path(sys.executable).with_name("granian"))
-        web = [granian, "--interface", "wsgi", "--workers", str(WEB_WORKERS)]
-        web += ["--host", "127.0.0.1", "--port", str(port), "hanji.wsgi:application"]
-    worker = hanji("worker") if has_command("worker") else hanji("db_worker")
-    processes = [
-        subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        for command in (web, worker)
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if any(p.poll() is not None for p in processes):
-                raise RuntimeError(f"a server exited; see {DATA_DIR / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not answer in 60 s") from None
-                time.sleep(0.25)
-        yield url
-    finally:
-        import signal
-
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
 
 
 # --- load ----------------------------------------------------------------------------------------
@@ -353,7 +301,8 @@ def main() -> dict:
         for name, extra in configurations:
             env = base_env(**extra)
             figures: dict = {}
-            with running(env) as base:
+            with running(env, WEB_WORKERS, log=DATA_DIR / "server.log") as stack:
+                base = stack.url
                 set_counting(env, True)
                 before = views_of(env, seeded["post_id"])
                 beacon = load(base, "beacon")
