@@ -205,8 +205,10 @@ SERVER_EMAIL = HANJI_DEFAULT_FROM_EMAIL
 from hanji.core.email_url import mailers_from_env  # noqa: E402
 
 MAILERS = mailers_from_env(EMAIL_URL)
-# Email services call /e/hooks/<service>/tracking/ with bounces and complaints; anymail checks
-# this shared secret (basic auth, "user:password") and the service's own signing key.
+# Email services call /e/hooks/<service>/tracking/ with bounces and complaints. A service is
+# heard only once its proof is set (hanji.sending.hooks, docs/security.md): Postmark the shared
+# secret (basic auth, "user:password", then required of every service), Mailgun its webhook
+# signing key, SendGrid its verification key, Amazon SES the SNS topics below.
 ANYMAIL = {
     name: value
     for name, value in {
@@ -218,6 +220,10 @@ ANYMAIL = {
     }.items()
     if value
 }
+# Amazon SNS topics (ARNs, comma-separated) whose signed messages carry SES events for us.
+HANJI_SNS_TOPIC_ARNS = [
+    arn.strip() for arn in os.environ.get("HANJI_SNS_TOPIC_ARNS", "").split(",") if arn.strip()
+]
 
 # --- auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

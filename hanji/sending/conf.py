@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     # Amazon SNS signing certificates and subscription links are trusted only at URLs that
     # match this (SNS's own https hosts).
     "SNS_URL_PATTERN": r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/",
+    # A signed webhook call (Mailgun, SendGrid, SNS) older than this is refused, and one seen
+    # within it is refused as a replay. Mailgun retries for 8 hours, SendGrid for 24.
+    "WEBHOOK_MAX_AGE": 24 * 3600,
     # Vimeo's oEmbed endpoint, asked once per video for the thumbnail an email shows (empty:
     # never ask; Vimeo embeds become link cards).
     "VIMEO_OEMBED_URL": "https://vimeo.com/api/oembed.json",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.utils import translation
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 
 from hanji.core.tokens import make_token
@@ -60,15 +60,42 @@ VERP_RE = re.compile(r"bounces\+(\d+)-(\d+)-([0-9a-f]{8})@", re.I)
 def parse_message_id(value: str) -> tuple[int, int] | None:
     """(send id, subscriber id) from a Message-ID Hanji made, if its signature holds."""
     m = MESSAGE_ID_RE.search(value or "")
-    if m and message_id_signature(int(m.group(1)), int(m.group(2))) == m.group(3):
+    if m and constant_time_compare(
+        message_id_signature(int(m.group(1)), int(m.group(2))), m.group(3)
+    ):
         return int(m.group(1)), int(m.group(2))
     return None
 
 
 def parse_verp(value: str) -> tuple[int, int] | None:
     m = VERP_RE.search(value or "")
-    if m and message_id_signature(int(m.group(1)), int(m.group(2)))[:8] == m.group(3).lower():
+    if m and constant_time_compare(
+        message_id_signature(int(m.group(1)), int(m.group(2)))[:8], m.group(3).lower()
+    ):
         return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def _delivery_mac(delivery_id: int) -> str:
+    return salted_hmac(
+        "hanji.sending.delivery-reference", str(delivery_id), algorithm="sha256"
+    ).hexdigest()[:24]
+
+
+def delivery_reference(delivery_id: int) -> str:
+    """How a message names its delivery to an email service (metadata, custom args), which
+    hands it back in its webhooks: the id with a MAC, so nobody can guess or forge one."""
+    return f"{delivery_id}.{_delivery_mac(delivery_id)}"
+
+
+DELIVERY_REFERENCE_RE = re.compile(r"^(\d{1,18})\.([0-9a-f]{24})$")
+
+
+def parse_delivery_reference(value: object) -> int | None:
+    """The delivery id of a reference Hanji made; None for anything else."""
+    m = DELIVERY_REFERENCE_RE.match(value) if isinstance(value, str) else None
+    if m and constant_time_compare(_delivery_mac(int(m.group(1))), m.group(2)):
+        return int(m.group(1))
     return None
 
 

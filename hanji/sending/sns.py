@@ -1,12 +1,12 @@
 """Amazon SES events, which arrive through Amazon SNS, with SNS's signature checked.
 
 anymail's SES tracking view needs boto3 only to confirm an SNS subscription, and does not
-check SNS's signature ("Future: Verify SNS message signature"). This view is anymail's, with
-two changes: every message must carry a valid SNS signature (SignatureVersion 1: SHA1 with
-RSA, 2: SHA256 with RSA) made with a certificate served by SNS itself over https; and a
-subscription is confirmed by visiting its SubscribeURL, as SNS documents, so boto3 is not
-needed. The shared secret (basic auth) is still required to confirm a subscription: a
-stranger's topic pointed at this URL is signed by Amazon too.
+check SNS's signature ("Future: Verify SNS message signature"). `hanji.sending.hooks` checks,
+before this view runs, that the message comes from a topic the operator allowed
+(HANJI_SNS_TOPIC_ARNS: a stranger's topic pointed at this URL is signed by Amazon too) and
+carries a valid SNS signature (SignatureVersion 1: SHA1 with RSA, 2: SHA256 with RSA) made
+with a certificate served by SNS itself over https. This view confirms a subscription by
+visiting its SubscribeURL, as SNS documents, so boto3 is not needed.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import functools
 import logging
 import re
 import urllib.request
+from datetime import datetime
 
 from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.utils import get_anymail_setting
 from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
-from anymail.webhooks.base import AnymailBaseWebhookView, AnymailBasicAuthMixin
+from anymail.webhooks.base import AnymailCoreWebhookView
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -41,6 +42,7 @@ CONFIRMATION_FIELDS = (
     "Type",
 )
 HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
+TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
 
 
 def _trusted(url: str) -> bool:
@@ -67,6 +69,14 @@ def _public_key(url: str) -> rsa.RSAPublicKey:
     return key
 
 
+def timestamp(message: dict) -> float:
+    """When SNS signed the message (its ISO 8601 Timestamp, in UTC)."""
+    try:
+        return datetime.fromisoformat(str(message.get("Timestamp", ""))).timestamp()
+    except ValueError:
+        raise AnymailWebhookValidationFailure("SNS message without a timestamp") from None
+
+
 def verify(message: dict) -> None:
     """Raise AnymailWebhookValidationFailure unless SNS signed this message."""
     algorithm = HASHES.get(str(message.get("SignatureVersion", "")))
@@ -88,27 +98,19 @@ def verify(message: dict) -> None:
 
 
 class SESTrackingView(AmazonSESTrackingWebhookView):
+    """anymail's view without boto3; `hanji.sending.hooks` has proven the message by now."""
+
     def __init__(self, **kwargs):
         self.auto_confirm_enabled = get_anymail_setting(
             "auto_confirm_sns_subscriptions", esp_name=self.esp_name, kwargs=kwargs, default=True
         )
         self.session_params, self.client_params = {}, {}
-        AnymailBaseWebhookView.__init__(self, **kwargs)
-
-    def validate_request(self, request):
-        # anymail runs every class's validate_request, ours first: check the shared secret
-        # before fetching any certificate, then SNS's signature.
-        AnymailBasicAuthMixin.validate_request(self, request)
-        verify(self._parse_sns_message(request))
+        self.basic_auth = []
+        AnymailCoreWebhookView.__init__(self, **kwargs)
 
     def auto_confirm_sns_subscription(self, sns_message):
         if not self.auto_confirm_enabled:
             return
-        if not self.basic_auth:
-            raise AnymailWebhookValidationFailure(
-                "An SNS subscription is confirmed only when HANJI_WEBHOOK_SECRET is set "
-                "and part of the subscribed URL."
-            )
         url = str(sns_message.get("SubscribeURL", ""))
         if not _trusted(url):
             raise AnymailWebhookValidationFailure("SNS SubscribeURL outside SNS")

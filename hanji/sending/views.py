@@ -4,13 +4,9 @@ only to a link the post itself contained (looked up by position, never taken fro
 from __future__ import annotations
 
 import base64
-import functools
 
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLResolver, path
-from django.urls.exceptions import Resolver404
-from django.urls.resolvers import RegexPattern
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -67,25 +63,8 @@ def click(request: HttpRequest, token: str, position: int) -> HttpResponse:
     return response
 
 
-@functools.cache
-def _service_hooks() -> URLResolver:
-    """anymail's webhook views, and ours for SES. Imported on the first call, not at start:
-    they pull requests, urllib3 and cryptography (about 10 MB) into every web process."""
-    import anymail.urls
-
-    from hanji.sending.sns import SESTrackingView
-
-    patterns = [
-        path("amazon_ses/tracking/", SESTrackingView.as_view()),
-        *anymail.urls.urlpatterns,
-    ]
-    return URLResolver(RegexPattern(r"^"), patterns)
-
-
-@csrf_exempt  # the services cannot send a CSRF token; each view checks their signature
+@csrf_exempt  # the services cannot send a CSRF token; hooks.receive checks their proof
 def service_hook(request: HttpRequest, rest: str) -> HttpResponse:
-    try:
-        match = _service_hooks().resolve(rest)
-    except Resolver404:
-        raise Http404 from None
-    return match.func(request, *match.args, **match.kwargs)
+    from hanji.sending import hooks
+
+    return hooks.receive(request, rest)

@@ -1,8 +1,9 @@
 """Events from email services (anymail tracking webhooks at /e/hooks/<esp>/tracking/).
 
-anymail checks each call's shared secret (basic auth, ANYMAIL["WEBHOOK_SECRET"]) and the
-service's own signature where it signs (Mailgun's HMAC, SendGrid's ECDSA key); Amazon SES's
-SNS signature is checked by `hanji.sending.sns`. Only then does `on_tracking` run.
+`hanji.sending.hooks` proves each call the way its service documents (basic auth, Mailgun's
+HMAC, SendGrid's ECDSA, SNS's signature and topic); only then does `on_tracking` run. Even
+then an event names a delivery only through what Hanji put in the message: a delivery
+reference with a MAC, or a signed Message-ID, never a bare row id.
 
 anymail's normalised event types are too coarse for suppression: it reports a Postmark
 SoftBounce, an SES Transient bounce and a SendGrid "blocked" as "bounced", so `classify`
@@ -17,7 +18,7 @@ from anymail.signals import AnymailTrackingEvent
 
 from hanji.sending import events
 from hanji.sending.models import Delivery, DeliveryEvent, EventKind
-from hanji.sending.personalize import parse_message_id
+from hanji.sending.personalize import parse_delivery_reference, parse_message_id
 from hanji.subscribers.actions import RequestInfo, unsubscribe
 
 logger = logging.getLogger(__name__)
@@ -93,15 +94,17 @@ def _same_reader(delivery: Delivery | None, event: AnymailTrackingEvent) -> Deli
 
 
 def find(event: AnymailTrackingEvent) -> Delivery | None:
-    """The delivery an event is about: by the delivery id we put in the metadata, by our
-    signed Message-ID, or by the service's message id together with the recipient (a batch
-    call gives many recipients one service id)."""
-    metadata = event.metadata or {}
-    delivery_id = str(metadata.get("hanji_delivery", ""))
-    if delivery_id.isdigit():
-        return _same_reader(events.find_delivery(delivery_id=int(delivery_id)), event)
+    """The delivery an event is about: by the delivery reference we put in the metadata, by
+    our signed Message-ID, or by the service's message id together with the recipient (a
+    batch call gives many recipients one service id)."""
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
+    delivery_id = parse_delivery_reference(metadata.get("hanji_delivery"))
+    if delivery_id is not None:
+        return _same_reader(events.find_delivery(delivery_id=delivery_id), event)
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
-    ours = ((raw.get("mail") or {}).get("commonHeaders") or {}).get("messageId")
+    mail = raw.get("mail") if isinstance(raw.get("mail"), dict) else {}
+    headers = mail.get("commonHeaders") if isinstance(mail.get("commonHeaders"), dict) else {}
+    ours = headers.get("messageId")
     for message_id in (event.message_id, ours):
         if message_id and (found := parse_message_id(str(message_id))):
             delivery = events.find_delivery(send_id=found[0], subscriber_id=found[1])

@@ -1,5 +1,9 @@
 """Each email service's documented webhook payloads, signed the way the service signs them
-(used by test_webhooks.py)."""
+(used by test_webhooks.py and tests/security/test_webhooks_forged.py).
+
+Each service object configures Hanji for it (its key, secret or topic), builds events that
+name a delivery the way Hanji's messages do (`delivery_reference`), and posts them signed;
+`post(..., tamper=True)` posts them with the proof broken."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -16,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from hanji.sending import sns
 from hanji.sending.models import Delivery
-from hanji.sending.personalize import message_id
+from hanji.sending.personalize import delivery_reference, message_id
 
 SECRET = "hook:s3cret"
 AUTH = "Basic " + base64.b64encode(SECRET.encode()).decode()
@@ -31,12 +37,8 @@ class Mailgun:
 
     def _event(self, delivery: Delivery | None, data: dict, recipient: str = "") -> dict:
         recipient = recipient or delivery.subscriber.email
-        timestamp, token = str(int(time.time())), hashlib.sha256(repr(data).encode()).hexdigest()
-        signature = hmac.new(
-            MAILGUN_KEY.encode(), f"{timestamp}{token}".encode(), hashlib.sha256
-        ).hexdigest()
         return {
-            "signature": {"timestamp": timestamp, "token": token, "signature": signature},
+            "signature": self.signature(),
             "event-data": {
                 "id": "G9Bn5sl1TC6nu79C8C0bwg",
                 "timestamp": time.time(),
@@ -56,11 +58,22 @@ class Mailgun:
                 "tags": [],
                 "campaigns": [],
                 "user-variables": (
-                    {"hanji_delivery": str(delivery.pk)} if delivery is not None else {}
+                    {"hanji_delivery": delivery_reference(delivery.pk)}
+                    if delivery is not None
+                    else {}
                 ),
                 **data,
             },
         }
+
+    @staticmethod
+    def signature(timestamp: int | None = None, key: str = MAILGUN_KEY) -> dict:
+        """Mailgun's signature block: a fresh 50-character token, HMAC-SHA256 of timestamp
+        and token with the webhook signing key."""
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        token = secrets.token_hex(25)
+        signature = hmac.new(key.encode(), f"{stamp}{token}".encode(), hashlib.sha256)
+        return {"timestamp": stamp, "token": token, "signature": signature.hexdigest()}
 
     def hard(self, delivery, recipient=""):
         return self._event(delivery, {
@@ -117,8 +130,8 @@ class SendGrid:
             "anymail_id": "3c2f4df8-c6dd-4cd2-9b91-6582b81a0349",
             **data,
         }
-        if delivery is not None:
-            event["hanji_delivery"] = str(delivery.pk)  # custom_args come back as keys
+        if delivery is not None:  # custom_args come back as keys
+            event["hanji_delivery"] = delivery_reference(delivery.pk)
         return [event]
 
     def hard(self, delivery):
@@ -143,17 +156,25 @@ class SendGrid:
             "reason": "550 5.1.1 The email account that you tried to reach does not exist.",
         }, recipient)  # fmt: skip
 
-    def post(self, client, payload, tamper=False):
-        body = json.dumps(payload).encode()
-        timestamp = str(int(time.time()))
-        signature = self.key.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
+    def signed(self, payload, timestamp=None, key=None) -> tuple[bytes, dict]:
+        """The body and headers of one signed call: ECDSA P-256 over timestamp + body."""
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        timestamp = str(int(time.time()) if timestamp is None else timestamp)
+        key = key or self.key
+        signature = key.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
+        return body, {
+            "HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_SIGNATURE": base64.b64encode(signature).decode(),
+            "HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP": timestamp,
+        }
+
+    def post(self, client, payload, tamper=False, timestamp=None):
+        body, headers = self.signed(payload, timestamp)
         if tamper:
             body += b" "  # still valid JSON, no longer what was signed
-        return client.post(
-            self.path, body, content_type="application/json",
-            HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_SIGNATURE=base64.b64encode(signature).decode(),
-            HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP=timestamp,
-        )  # fmt: skip
+        return self.post_signed(client, body, headers)
+
+    def post_signed(self, client, body: bytes, headers: dict):
+        return client.post(self.path, body, content_type="application/json", **headers)
 
 
 class CertificateServer:
@@ -189,6 +210,7 @@ class SES:
 
     def __init__(self, settings, certificates: CertificateServer, key):
         settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+        settings.HANJI_SNS_TOPIC_ARNS = [self.topic]
         settings.HANJI_SEND_SNS_URL_PATTERN = r"^http://127\.0\.0\.1:\d+/"
         self.cert_url = (
             certificates.url + "SimpleNotificationService-7506a1e35b36ef5a444dd1a8e7cc3ed8.pem"
@@ -206,7 +228,7 @@ class SES:
         if delivery is not None:
             own_id = message_id(delivery.send_id, delivery.subscriber_id, "weekly.example.com")
             headers.append({"name": "X-Metadata", "value": json.dumps(
-                {"hanji_delivery": str(delivery.pk)})})  # fmt: skip
+                {"hanji_delivery": delivery_reference(delivery.pk)})})  # fmt: skip
         headers.append({"name": "Message-ID", "value": own_id})
         return {
             **data,
@@ -280,14 +302,18 @@ class SES:
         }, recipient)  # fmt: skip
         return event
 
-    def envelope(self, ses_event: dict) -> dict:
+    @staticmethod
+    def now() -> str:
+        return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def envelope(self, ses_event: dict, timestamp: str = "", topic: str = "") -> dict:
         self.count += 1
         message = {
             "Type": "Notification",
-            "MessageId": f"22b80b92-fdea-4c2c-8f9d-bdfb0c7bf3{self.count:02d}",
-            "TopicArn": self.topic,
+            "MessageId": f"22b80b92-fdea-4c2c-8f9d-{secrets.token_hex(6)}",
+            "TopicArn": topic or self.topic,
             "Message": json.dumps(ses_event),
-            "Timestamp": "2026-11-28T10:00:02.000Z",
+            "Timestamp": timestamp or self.now(),
             "SignatureVersion": "2",
             "SigningCertURL": self.cert_url,
             "UnsubscribeURL": "https://sns.ap-northeast-2.amazonaws.com/?Action=Unsubscribe",
@@ -300,12 +326,16 @@ class SES:
         message = self.envelope(payload)
         if tamper:
             message["Message"] += " "  # still valid JSON, no longer what was signed
+        return self.post_message(client, message, auth)
+
+    def post_message(self, client, message: dict | bytes, auth=AUTH):
+        """Post one SNS message (an envelope, or raw bytes) as SNS does."""
+        body = message if isinstance(message, bytes) else json.dumps(message)
+        kind = message.get("Type", "") if isinstance(message, dict) else "Notification"
         extra = {"HTTP_AUTHORIZATION": auth} if auth else {}
         return client.post(
-            self.path, json.dumps(message), content_type="text/plain; charset=UTF-8",
-            HTTP_X_AMZ_SNS_MESSAGE_TYPE="Notification",
-            HTTP_X_AMZ_SNS_MESSAGE_ID=message["MessageId"],
-            HTTP_X_AMZ_SNS_TOPIC_ARN=self.topic, **extra,
+            self.path, body, content_type="text/plain; charset=UTF-8",
+            HTTP_X_AMZ_SNS_MESSAGE_TYPE=kind, HTTP_X_AMZ_SNS_TOPIC_ARN=self.topic, **extra,
         )  # fmt: skip
 
 
@@ -331,7 +361,9 @@ class Postmark:
             "Inactive": kind != "SoftBounce",
             "CanActivate": True,
             "Subject": "이번 주 소식",
-            "Metadata": {"hanji_delivery": str(delivery.pk)} if delivery is not None else {},
+            "Metadata": (
+                {"hanji_delivery": delivery_reference(delivery.pk)} if delivery is not None else {}
+            ),
         }
 
     def hard(self, delivery):

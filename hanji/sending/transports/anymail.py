@@ -15,6 +15,7 @@ from email.headerregistry import Address
 from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
 
+from hanji.sending.personalize import delivery_reference
 from hanji.sending.transports import (
     DOWN,
     FAILED,
@@ -131,7 +132,7 @@ class AnymailConnection(Connection):
         message = self._common([m.recipient], text, html)
         message.extra_headers["List-Unsubscribe"] = " ".join(values["LUNSUB"].decode().split())
         message.extra_headers["Message-ID"] = m.message_id
-        message.metadata = {"hanji_delivery": str(m.delivery_id)}
+        message.metadata = {"hanji_delivery": delivery_reference(m.delivery_id)}
         try:
             self.backend.send_messages([message])
         except AnymailError as error:
@@ -173,7 +174,7 @@ class AnymailConnection(Connection):
                 for m in group
             }
             message.merge_metadata = {
-                m.recipient: {"hanji_delivery": str(m.delivery_id)} for m in group
+                m.recipient: {"hanji_delivery": delivery_reference(m.delivery_id)} for m in group
             }
             if extra:
                 message.esp_extra = dict(extra)
