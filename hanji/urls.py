@@ -4,9 +4,12 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from hanji.core.views import healthz
+from hanji.studio.views.auth import admin_sign_in
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin signs in through the studio (password limits, second factor), never its own form.
+    path("admin/login/", admin_sign_in, name="admin_login"),
     path("admin/", admin.site.urls),
     path("studio/", include("hanji.studio.urls")),
     path("", include("hanji.subscribers.urls")),

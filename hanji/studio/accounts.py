@@ -1,11 +1,19 @@
 """Staff sign-in: passwords with brute-force limits, TOTP two-factor, magic links, sessions.
 
-1. `authenticate_staff` counts failures per account and per client address (hanji.core
-   ratelimit); past the limit it refuses before checking the password, so guessing costs the
-   attacker the same whether the password was right or not.
+1. `authenticate_staff` counts failures per (client address, account) and per client
+   address; past a limit it refuses before checking the password, so guessing costs the
+   attacker the same whether the password was right or not. A stranger elsewhere cannot lock
+   the owner out: an account's failures from everywhere together only matter past
+   FAILURES_PER_ACCOUNT, and then the password alone is not enough (the second factor, or an
+   email link, still signs in). See docs/decisions.md, "Sign-in limits".
 2. An account with a confirmed two-factor device is not signed in by its password alone: the
-   session holds a "half signed-in" marker until `verify_code` accepts a fresh code.
-3. Every sign-in records a StaffSession; `end_session` deletes the session from the session
+   session holds a "half signed-in" marker until `verify_code` accepts a fresh code. Wrong
+   codes are limited per half sign-in, per account and per client address.
+3. `sign_in` is the one way into a staff session: it notes in the session which factors were
+   proven, and `SecondFactorMiddleware` signs out any session of a two-factor account that
+   did not pass its second factor, whatever made it (the Django admin's own login form, a
+   future view, a test's force_login).
+4. Every sign-in records a StaffSession; `end_session` deletes the session from the session
    store itself, so a revoked browser is signed out on its next request.
 """
 
@@ -17,7 +25,7 @@ from importlib import import_module
 
 import pyotp
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import SESSION_KEY, authenticate, get_user_model, login
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,12 +34,16 @@ from hanji.core import ratelimit
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.studio.models import StaffSession, TwoFactorDevice
 
-FAILURES_PER_ACCOUNT = 10  # in FAILURE_WINDOW seconds
-FAILURES_PER_CLIENT = 30
+FAILURES_PER_PAIR = 10  # wrong passwords for one account from one address, per window
+FAILURES_PER_CLIENT = 30  # wrong passwords from one address, any accounts
+FAILURES_PER_ACCOUNT = 100  # from everywhere; past it the password alone is not enough
 FAILURE_WINDOW = 15 * 60
-CODE_TRIES = 5  # two-factor codes per half sign-in
+CODE_TRIES = 5  # wrong two-factor codes per half sign-in
+CODE_TRIES_PER_ACCOUNT = 10  # across every half sign-in, per window
+CODE_TRIES_PER_CLIENT = 20
 MAGIC_LINK_MAX_AGE = 15 * 60
 MAGIC_LINK = "staff-sign-in"
+FACTORS = "hanji_factors"  # in the session: [user id, factors proven]
 
 
 class SignInRefused(Exception):
@@ -51,26 +63,80 @@ def find_user(email: str):
     )
 
 
+def _too_many(scope: str, ident: str, limit: int) -> bool:
+    return ratelimit.hits(scope, ident, FAILURE_WINDOW) >= limit
+
+
+def _count(scope: str, ident: str) -> None:
+    ratelimit.allow(scope, ident, limit=10**6, period=FAILURE_WINDOW)
+
+
 def authenticate_staff(request, email: str, password: str):
     """The account for `email` and `password`, or SignInRefused (wrong, or too many tries)."""
     ip = ratelimit.client_ip(request)
     account = _account_key(email)
-    too_many = _(
-        "Too many failed sign-ins. Wait a quarter of an hour, or sign in with an email link."
-    )
-    if (
-        ratelimit.hits("staff-login-account", account, FAILURE_WINDOW) >= FAILURES_PER_ACCOUNT
-        or ratelimit.hits("staff-login-ip", ip, FAILURE_WINDOW) >= FAILURES_PER_CLIENT
+    pair = f"{ip} {account}"
+    if _too_many("staff-login-pair", pair, FAILURES_PER_PAIR) or _too_many(
+        "staff-login-ip", ip, FAILURES_PER_CLIENT
     ):
-        raise SignInRefused(too_many)
+        raise SignInRefused(
+            _("Too many failed sign-ins. Wait a quarter of an hour, or sign in with an email link.")
+        )
     user = find_user(email)
     if user is not None:
         user = authenticate(request, username=user.get_username(), password=password)
     if user is None:
-        ratelimit.allow("staff-login-account", account, limit=10**6, period=FAILURE_WINDOW)
-        ratelimit.allow("staff-login-ip", ip, limit=10**6, period=FAILURE_WINDOW)
+        for scope, ident in (
+            ("staff-login-pair", pair),
+            ("staff-login-ip", ip),
+            ("staff-login-account", account),
+        ):
+            _count(scope, ident)
         raise SignInRefused(_("The email or password is not right."))
+    if _too_many("staff-login-account", account, FAILURES_PER_ACCOUNT) and (
+        confirmed_device(user) is None
+    ):
+        # Guessed at from many addresses: the right password is not proof enough now, and a
+        # wait would lock the owner out too. The email link (or a second factor) still works.
+        raise SignInRefused(
+            _(
+                "This account's password was tried too many times from elsewhere. Sign in "
+                "with an email link this time."
+            )
+        )
+    ratelimit.reset("staff-login-pair", pair, FAILURE_WINDOW)
     return user
+
+
+def sign_in(request, user, *, second_factor: bool) -> None:
+    """The one way into a staff session: Django's login, the factors proven, the record."""
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[FACTORS] = [str(user.pk), 2 if second_factor else 1]
+    record_session(request, user)
+
+
+def session_passes(session, user_id) -> bool:
+    """False for a session of a two-factor account that did not pass its second factor."""
+    factors = session.get(FACTORS)
+    if isinstance(factors, list) and factors == [str(user_id), 2]:
+        return True
+    return not TwoFactorDevice.objects.filter(user_id=user_id, confirmed_at__isnull=False).exists()
+
+
+class SecondFactorMiddleware:
+    """Signs out every session that may not act for its account (see `session_passes`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        user_id = session.get(SESSION_KEY) if session is not None else None
+        if user_id is not None and not session_passes(session, user_id):
+            from django.contrib.auth import logout
+
+            logout(request)
+        return self.get_response(request)
 
 
 # --- two-factor -------------------------------------------------------------------------------
@@ -137,12 +203,26 @@ def confirm_two_factor(user, code: str) -> bool:
     return True
 
 
-def verify_code(user, code: str, attempt_key: str) -> bool:
-    """A two-factor code at sign-in; at most CODE_TRIES guesses per half sign-in."""
-    if not ratelimit.allow("staff-2fa", attempt_key, limit=CODE_TRIES, period=FAILURE_WINDOW):
-        raise SignInRefused(_("Too many wrong codes. Sign in again."))
+def verify_code(request, user, code: str, attempt_key: str) -> bool:
+    """A two-factor code at sign-in. Wrong codes are limited per half sign-in (CODE_TRIES),
+    per account and per client address across half sign-ins: a right password does not buy
+    a new budget of guesses."""
+    ip = ratelimit.client_ip(request)
+    limits = (
+        ("staff-2fa", attempt_key, CODE_TRIES),
+        ("staff-2fa-account", str(user.pk), CODE_TRIES_PER_ACCOUNT),
+        ("staff-2fa-ip", ip, CODE_TRIES_PER_CLIENT),
+    )
+    if any(_too_many(scope, ident, limit) for scope, ident, limit in limits):
+        raise SignInRefused(
+            _("Too many wrong codes. Wait a quarter of an hour, then sign in again.")
+        )
     device = confirmed_device(user)
-    return device is not None and _accept(device, code)
+    if device is not None and _accept(device, code):
+        return True
+    for scope, ident, _limit in limits:
+        _count(scope, ident)
+    return False
 
 
 def disable_two_factor(user, code: str) -> bool:
@@ -163,7 +243,10 @@ def magic_link_token(user) -> str:
     return make_token(MAGIC_LINK, None, [user.pk, stamp])
 
 
-def read_magic_link(token: str):
+def read_magic_link(token: str, *, use: bool = False):
+    """The account a sign-in link is for. `use=True` spends the link: one conditional UPDATE
+    moves the account's last sign-in stamp, so the link cannot be used twice, even while the
+    second factor is still asked for (two requests at once: one wins)."""
     try:
         user_id, stamp = read_token(MAGIC_LINK, None, token, max_age=MAGIC_LINK_MAX_AGE)
     except (BadToken, ValueError, TypeError):
@@ -174,6 +257,11 @@ def read_magic_link(token: str):
     current = user.last_login.isoformat() if user and user.last_login else ""
     if user is None or current != stamp:
         raise SignInRefused(_("This sign-in link is not valid any more. Ask for a new one."))
+    if use:
+        rows = get_user_model().objects.filter(pk=user.pk)
+        rows = rows.filter(last_login=user.last_login) if stamp else rows.filter(last_login=None)
+        if not rows.update(last_login=timezone.now()):
+            raise SignInRefused(_("This sign-in link is not valid any more. Ask for a new one."))
     return user
 
 

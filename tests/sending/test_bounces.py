@@ -14,6 +14,7 @@ from django.core.management import call_command
 from hanji.sending import bounces
 from hanji.sending.actions import SendError, start_send_for_post
 from hanji.sending.models import Delivery, DeliveryEvent, SendingSettings
+from hanji.sending.personalize import delivery_reference
 from hanji.subscribers.models import Subscriber
 
 
@@ -269,7 +270,7 @@ def postmark_bounce(delivery: Delivery, kind: str = "HardBounce") -> dict:
         "Inactive": True,
         "CanActivate": True,
         "Subject": "이번 주 소식",
-        "Metadata": {"hanji_delivery": str(delivery.pk)},
+        "Metadata": {"hanji_delivery": delivery_reference(delivery.pk)},
     }
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from hanji.sending.compose import sender_domain
 from hanji.sending.models import Delivery
-from hanji.sending.personalize import message_id
+from hanji.sending.personalize import delivery_reference, message_id, parse_delivery_reference
 
 
 class FakeService:
@@ -108,7 +108,8 @@ def test_postmark_gets_one_call_per_message_with_our_headers(
     assert names["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/unsubscribe/" in names["List-Unsubscribe"]
     assert names["Message-ID"].startswith(f"<hanji.{send.pk}.")
-    assert data["Metadata"]["hanji_delivery"].isdigit()
+    reference = data["Metadata"]["hanji_delivery"]
+    assert parse_delivery_reference(reference) == Delivery.objects.get(subscriber=readers[0]).pk
     assert "/unsubscribe/" in data["HtmlBody"] and "hjph" not in data["HtmlBody"]
     assert list(
         Delivery.objects.filter(send=send)
@@ -223,7 +224,7 @@ def test_sendgrid_gets_one_call_with_a_personalization_per_recipient(
         assert mine["headers"]["Message-ID"] == message_id(send.pk, reader.pk, domain)
         unsubscribe = mine["headers"]["List-Unsubscribe"]
         assert unsubscribe.startswith("<http") and mine["substitutions"]["-UNSUB-"] in unsubscribe
-        assert mine["custom_args"]["hanji_delivery"] == str(rows[reader.pk].pk)
+        assert mine["custom_args"]["hanji_delivery"] == delivery_reference(rows[reader.pk].pk)
         # anymail's per-recipient id, which SendGrid's events carry back, is what we keep.
         assert rows[reader.pk].provider_message_id == mine["custom_args"]["anymail_id"]
         assert rows[reader.pk].state == "sent"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import get_user_model, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,8 +39,7 @@ def _finish(request: HttpRequest, user, target: str) -> HttpResponse:
         request.session.cycle_key()
         request.session[PENDING] = [user.pk, int(time.time()), target]
         return redirect("studio:login_code")
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    accounts.record_session(request, user)
+    accounts.sign_in(request, user, second_factor=False)
     return redirect(target)
 
 
@@ -79,15 +79,16 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            ok = accounts.verify_code(user, request.POST.get("code", ""), f"{user.pk}:{pending[1]}")
+            ok = accounts.verify_code(
+                request, user, request.POST.get("code", ""), f"{user.pk}:{pending[1]}"
+            )
         except accounts.SignInRefused as refused:
             request.session.pop(PENDING, None)
             messages.error(request, str(refused))
             return redirect("studio:login")
         if ok:
             request.session.pop(PENDING, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            accounts.record_session(request, user)
+            accounts.sign_in(request, user, second_factor=True)
             return redirect(pending[2])
         error = _("That code is not right. Use the code your authenticator app shows now.")
     return render(request, "studio/login_code.html", {"error": error}, status=400 if error else 200)
@@ -112,9 +113,10 @@ def sign_in_link(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_link_use(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button (mail scanners open links); POST signs in."""
+    """GET shows a button (mail scanners open links); POST spends the link and signs in (or
+    asks for the second factor)."""
     try:
-        user = accounts.read_magic_link(token)
+        user = accounts.read_magic_link(token, use=request.method == "POST")
     except accounts.SignInRefused as refused:
         return render(request, "studio/login_link_use.html", {"error": str(refused)}, status=400)
     if request.method == "POST":
@@ -122,6 +124,19 @@ def sign_in_link_use(request: HttpRequest, token: str) -> HttpResponse:
             logout(request)
         return _finish(request, user, reverse("studio:dashboard"))
     return render(request, "studio/login_link_use.html", {"email": user.get_username()})
+
+
+@never_cache
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """The Django admin's sign-in page: the studio's own, with its limits and second factor
+    (the admin's form would check the password alone). A signed-in account that is not
+    staff is told so rather than sent round in a circle."""
+    if request.user.is_authenticated:
+        return render(request, "studio/forbidden.html", status=403)
+    target = request.GET.get("next", "")
+    if not target.startswith("/admin/"):
+        target = reverse("admin:index")
+    return redirect(f"{reverse('studio:login')}?{urlencode({'next': target})}")
 
 
 @require_POST
@@ -156,6 +171,8 @@ def account(request: HttpRequest) -> HttpResponse:
         return redirect("studio:account")
     if action == "2fa-confirm":
         if accounts.confirm_two_factor(user, request.POST.get("code", "")):
+            # This browser just proved the second factor; every other one is signed out.
+            request.session[accounts.FACTORS] = [str(user.pk), 2]
             messages.success(request, _("Two-factor sign-in is on."))
         else:
             messages.error(request, _("That code is not right. Try the code shown now."))

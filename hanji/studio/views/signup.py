@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from hanji.core import ratelimit
 from hanji.studio import actions
-from hanji.studio.accounts import record_session
+from hanji.studio.accounts import sign_in
 from hanji.studio.views.base import studio_view
 
 
@@ -50,8 +49,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             except actions.StudioError as refused:
                 error = str(refused)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                record_session(request, user)
+                sign_in(request, user, second_factor=False)
                 messages.success(
                     request,
                     _("Welcome! Your publication lives at %(address)s")
@@ -117,8 +115,7 @@ def invitation(request: HttpRequest, publication_id: int, token: str) -> HttpRes
                     {"invitation": found, "error": str(refused)},
                     status=400,
                 )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            record_session(request, user)
+            sign_in(request, user, second_factor=False)
         actions.accept_invitation(found, request.user)
         messages.success(
             request, _("You are on the team of %(name)s.") % {"name": found.publication.name}
