@@ -162,8 +162,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if one_click:
         actions.unsubscribe(subscriber, newsletter, info)
         return HttpResponse(status=200)
-    if request.method == "POST":
-        everything = request.POST.get("scope") != "newsletter" or newsletter is None
+    # Only what the page's form offers, as its choice says: a POST that names neither (no
+    # body, a scanner, another form) is shown the page again, never taken as "everything".
+    choices = ("newsletter", "all") if newsletter else ("all",)
+    scope = request.POST.get("scope")
+    if request.method == "POST" and scope in choices:
+        everything = scope == "all"
         actions.unsubscribe(subscriber, None if everything else newsletter, info)
         return render(
             request,
@@ -182,6 +186,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             "newsletter": newsletter,
             "already": subscriber.status in (SubscriberStatus.UNSUBSCRIBED,),
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 

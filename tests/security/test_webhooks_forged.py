@@ -25,7 +25,7 @@ from hanji.sending import sns
 from hanji.sending.models import Delivery, DeliveryEvent
 from hanji.sending.personalize import delivery_reference, parse_delivery_reference
 from hanji.subscribers.models import Subscriber
-from tests.sending.conftest import make_subscribers, newsletter, send_now  # noqa: F401
+from tests.sending import conftest as sending_fixtures
 from tests.sending.webhook_services import (
     AUTH,
     MAILGUN_KEY,
@@ -36,12 +36,14 @@ from tests.sending.webhook_services import (
     SendGrid,
 )
 
+newsletter, send_now = sending_fixtures.newsletter, sending_fixtures.send_now
+make_subscribers = sending_fixtures.make_subscribers
 REFUSED = (400, 401)
 DAY = 24 * 3600
 
 
 @pytest.fixture
-def sent(make_post, make_subscribers, send_now):  # noqa: F811
+def sent(make_post, make_subscribers, send_now):
     readers = make_subscribers(3)
     send = send_now(make_post())
     assert send.state == "sent"
