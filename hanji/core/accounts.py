@@ -53,8 +53,20 @@ def check_password(password: str, email: str) -> None:
 
 
 @transaction.atomic
+def create_owner(email: str, password: str, publication: Publication):
+    """An account that owns `publication` and nothing else: no superuser, no staff (the
+    instance's administrator can open every publication; an owner only their own)."""
+    email = check_email(email)
+    check_password(password, email)
+    user = get_user_model().objects.create_user(username=email, email=email, password=password)
+    TeamMember.objects.create(publication=publication, user=user, role=Role.OWNER)
+    return user
+
+
+@transaction.atomic
 def create_admin(email: str, password: str, publication: Publication | None = None):
-    """A superuser who signs in with their email; owner of `publication` when given."""
+    """The instance's administrator: a superuser who signs in with their email (the first
+    `make run` also makes them the owner of the demo publication)."""
     email = check_email(email)
     check_password(password, email)
     user = get_user_model().objects.create_superuser(username=email, email=email, password=password)

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from hanji.core import cookies
 from hanji.engagement import limits
 from hanji.engagement.models import RecentView, ViewBatch
 from hanji.engagement.spool import Record, encode, get_spool
@@ -70,14 +71,7 @@ def visitor_id(request: HttpRequest) -> tuple[str, bool]:
 
 
 def set_visitor_cookie(response, visitor: str) -> None:
-    response.set_cookie(
-        VISITOR_COOKIE,
-        visitor,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
+    cookies.set_cookie(response, VISITOR_COOKIE, visitor, max_age=365 * 24 * 3600)
 
 
 @lru_cache(maxsize=4096)

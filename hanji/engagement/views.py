@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from hanji.core import ratelimit
+from hanji.core import cookies, ratelimit
 from hanji.core.tokens import BadToken, read_token
 from hanji.engagement import actions, counting, limits, og, queries
 from hanji.engagement import beacon as beacon_module
@@ -97,7 +97,7 @@ def like(request: HttpRequest, post_id: int) -> HttpResponse:
     if new_visitor and reader is None:
         counting.set_visitor_cookie(response, visitor)
     if liked and reader is None:
-        response.set_cookie(beacon_module.LIKED_HINT, "1", max_age=365 * 24 * 3600, samesite="Lax")
+        cookies.set_cookie(response, beacon_module.LIKED_HINT, "1", max_age=365 * 24 * 3600)
     return response
 
 

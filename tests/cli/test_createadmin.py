@@ -23,12 +23,16 @@ def test_it_creates_a_superuser_from_options(hanji, django_user_model, client):
         True,
         True,
     )
-    assert outcome.out.strip() == "Created the administrator boss@example.com."
+    assert outcome.out.strip() == (
+        "Created the administrator boss@example.com, who can open every publication."
+    )
     response = client.post("/studio/login/", {"username": "boss@example.com", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/studio/"
 
 
-def test_it_can_make_them_the_owner_of_a_publication(hanji, publication, django_user_model):
+def test_with_a_publication_it_makes_that_publications_owner_only(
+    hanji, publication, other_publication, client
+):
     outcome = hanji(
         "createadmin", "--no-input", "--email", "boss@example.com", "--password", PASSWORD,
         "--publication", publication.slug,
@@ -36,7 +40,15 @@ def test_it_can_make_them_the_owner_of_a_publication(hanji, publication, django_
     assert outcome.code == 0
     member = TeamMember.objects.get(publication=publication)
     assert (member.user.email, member.role) == ("boss@example.com", Role.OWNER)
-    assert "They own 주간 실리콘밸리." in outcome.out
+    assert (member.user.is_superuser, member.user.is_staff) == (False, False)
+    assert outcome.out.strip() == (
+        "Created boss@example.com, the owner of 주간 실리콘밸리 (not an administrator of the "
+        "instance)."
+    )
+    client.post("/studio/login/", {"username": "boss@example.com", "password": PASSWORD})
+    assert client.get(f"/studio/p/{publication.slug}/").status_code == 200
+    assert client.get(f"/studio/p/{other_publication.slug}/").status_code in (403, 404)
+    assert client.get("/admin/").status_code in (302, 403)
 
 
 def test_the_password_may_come_from_the_environment(hanji, monkeypatch, django_user_model):

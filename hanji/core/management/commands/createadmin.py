@@ -1,4 +1,5 @@
-"""`hanji createadmin`: an administrator account for the studio and the admin."""
+"""`hanji createadmin`: the instance's administrator (a superuser), or with --publication the
+owner of one publication (who can open that publication only)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ PASSWORD_ENV = "HANJI_ADMIN_PASSWORD"
 
 class Command(HanjiCommand):
     help = gettext_lazy(
-        "Create an administrator account that signs in to the studio with its email. "
-        "Asks for the email and password, or takes --email and --password (or the "
-        "HANJI_ADMIN_PASSWORD environment variable) with --no-input."
+        "Create the instance's administrator, who can open every publication, or with "
+        "--publication the owner of that publication only. Both sign in to the studio with "
+        "their email. Asks for the email and password, or takes --email and --password (or "
+        "the HANJI_ADMIN_PASSWORD environment variable) with --no-input."
     )
 
     def add_arguments(self, parser) -> None:
@@ -33,7 +35,9 @@ class Command(HanjiCommand):
         parser.add_argument(
             "--publication",
             metavar="SLUG",
-            help=_("Also make them the owner of this publication."),
+            help=_(
+                "Make the owner of this publication instead (not an administrator of the instance)."
+            ),
         )
         parser.add_argument(
             "--no-input",
@@ -64,14 +68,22 @@ class Command(HanjiCommand):
                 raise CommandError(
                     _("give the password with --password or %(env)s") % {"env": PASSWORD_ENV}
                 )
-            user = accounts.create_admin(email, password, target)
+            if target is None:
+                user = accounts.create_admin(email, password)
+            else:
+                user = accounts.create_owner(email, password, target)
         except accounts.AccountError as error:
             raise CommandError(str(error)) from None
         except EOFError:
             raise CommandError(_("no input; use --no-input with --email and --password")) from None
-        message = _("Created the administrator %(email)s.") % {"email": user.email}
-        if target is not None:
-            message += " " + _("They own %(name)s.") % {"name": target.name}
+        if target is None:
+            message = _("Created the administrator %(email)s, who can open every publication.") % {
+                "email": user.email
+            }
+        else:
+            message = _(
+                "Created %(email)s, the owner of %(name)s (not an administrator of the instance)."
+            ) % {"email": user.email, "name": target.name}
         self.say(message, self.style.SUCCESS)
 
     def _ask_email(self, accounts) -> str:
