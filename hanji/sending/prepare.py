@@ -112,9 +112,7 @@ def insert_deliveries(send: Send, page: int | None = None) -> int:
                 [send.pk, False, now, *params, upper],
             )
             inserted += max(cursor.rowcount, 0)
-            Send.objects.filter(pk=send.pk).update(
-                prepare_lease_until=clock.now() + PREPARE_LEASE
-            )
+            Send.objects.filter(pk=send.pk).update(prepare_lease_until=clock.now() + PREPARE_LEASE)
         last = upper
     paid = recipients.paid_subscribers(send.publication)
     if paid is not None:

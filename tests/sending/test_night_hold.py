@@ -5,9 +5,9 @@ Held messages stop NIGHT_MARGIN_SECONDS (5) before 21:00, time for a chunk to go
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
 from datetime import datetime, timedelta
 from datetime import time as dtime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
