@@ -68,6 +68,10 @@ def night_starts(now: datetime) -> datetime:
     return datetime.combine(day, dtime(21), SEOUL)
 
 
+# Set once SIGTERM or SIGINT reached a loop of this process (see SendLoop._signals).
+_signalled = False
+
+
 class SendLoop:
     def __init__(self, send_id: int):
         self.send_id = send_id
@@ -122,6 +126,8 @@ class SendLoop:
         previous = {}
 
         def handler(signum, frame):
+            global _signalled
+            _signalled = True
             old = previous.get(signum)
             if self.draining and not callable(old):
                 # A second signal with no worker behind us: stop now, the default way.
@@ -141,6 +147,10 @@ class SendLoop:
 
     # --- the loop ------------------------------------------------------------------------
     def run(self) -> str:
+        if _signalled:
+            # This process was asked to stop while an earlier loop ran: a loop task queued
+            # behind it (in-line backends run them one after another) must not start.
+            return "signal"
         if not self._load():
             return "not sending"
         previous = self._signals()
