@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from django.conf import settings as django_settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from hanji.core.params import parse_int
 from hanji.engagement.models import EngagementSettings
+from hanji.publications import actions as domain_actions
+from hanji.publications.domains import record_name, record_value
 from hanji.publications.models import Domain, Role, TeamMember
 from hanji.sending.dns import dns_plan
 from hanji.sending.models import SendingSettings
@@ -147,30 +151,54 @@ def newsletters(request: HttpRequest, access: Access) -> HttpResponse:
 @publication_view("settings")
 def domains(request: HttpRequest, access: Access) -> HttpResponse:
     publication = access.publication
-    form = forms.DomainForm(request.POST if request.POST.get("action") == "add" else None)
+    action = request.POST.get("action", "")
+    form = forms.DomainForm(request.POST if action == "add" else None)
     if request.method == "POST":
-        if request.POST.get("action") == "remove":
-            Domain.objects.filter(
-                publication=publication, pk=request.POST.get("domain") or 0
-            ).delete()
+        if action in ("remove", "verify"):
+            domain_id = parse_int(request.POST.get("domain"))
+            if action == "remove":
+                domain_actions.remove_domain(publication, domain_id)
+            else:
+                _verify(request, get_object_or_404(publication.domains, pk=domain_id))
             return redirect("studio:domains", publication.slug)
         if form.is_valid():
-            domain = form.save(commit=False)
-            domain.publication = publication
-            domain.save()
-            _saved(request)
-            return redirect("studio:domains", publication.slug)
+            try:
+                domain_actions.add_domain(publication, form.cleaned_data["host"])
+            except ValidationError as refused:
+                form.add_error("host", refused)
+            else:
+                _saved(request)
+                return redirect("studio:domains", publication.slug)
     return render(
         request,
         "studio/domains.html",
         context(
             access,
             form=form,
-            domains=Domain.objects.filter(publication=publication),
+            domains=[
+                (d, record_name(d.host), record_value(d.verify_token))
+                for d in Domain.objects.filter(publication=publication).order_by("host")
+            ],
             base_host=django_settings.HANJI_BASE_HOST,
         ),
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _verify(request: HttpRequest, domain: Domain) -> None:
+    if domain_actions.verify_domain(domain):
+        messages.success(
+            request, _("%(host)s is verified and serves your publication.") % {"host": domain.host}
+        )
+    else:
+        messages.error(
+            request,
+            _(
+                "The TXT record for %(host)s is not there yet. DNS changes can take a while; "
+                "Hanji checks again by itself."
+            )
+            % {"host": domain.host},
+        )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
