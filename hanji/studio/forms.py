@@ -73,3 +73,10 @@ class TransportForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
         fields = ["transport_url", "unsubscribe_mailto"]
+
+    def clean_transport_url(self) -> str:
+        from hanji.sending.transports.factory import check_transport_url
+
+        url = self.cleaned_data["transport_url"].strip()
+        check_transport_url(url)
+        return url

@@ -121,7 +121,9 @@ def test_the_editors_card_endpoint_answers_within_its_own_budget(client, owner, 
     script = [b"HTTP/1.1 200 OK\r\n", b"X-Slow: 1\r\n"]
     with trickling_server(script) as url:
         started = time.monotonic()
-        response = client.post(reverse("studio:card", args=[publication.slug]), {"url": url}, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.post(
+            reverse("studio:card", args=[publication.slug]), {"url": url}, HTTP_ACCEPT_LANGUAGE="en"
+        )
         assert time.monotonic() - started < BOUND
     assert response.status_code == 400
     assert "too long" in response.json()["error"]

@@ -90,29 +90,30 @@ def settings_home(request: HttpRequest, access: Access) -> HttpResponse:
 
 
 def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
-    """Send the newest post as a test email through the publication's transport."""
+    """Send the newest post as a test email through the publication's transport. The studio
+    says what went wrong in its own words, never the remote server's (hanji.sending.explain)."""
     from hanji.posts.models import Post
-    from hanji.sending.actions import send_test
+    from hanji.sending.actions import SendError, send_test
+    from hanji.sending.explain import explain, explain_error
+    from hanji.sending.transports.factory import check_transport_url
 
     to = request.user.email or request.user.get_username()
     post = Post.objects.filter(publication=access.publication).order_by("-updated_at").first()
-    if post is None:
-        messages.error(request, _("Write a post first: the test sends it."))
+    own = SendingSettings.objects.filter(publication=access.publication).first()
+    try:
+        check_transport_url(own.transport_url if own else "")
+        if post is None:
+            raise SendError(_("Write a post first: the test sends it."))
+        bad = [o for o in send_test(post, [to]) if o.status != "sent"]
+    except (ValidationError, SendError) as refused:
+        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+    except Exception as error:  # noqa: BLE001 (any transport failure: logged, summarised)
+        messages.error(request, explain_error(error))
     else:
-        try:
-            outcomes = send_test(post, [to])
-        except Exception as error:  # the person needs the transport's own words
-            messages.error(
-                request, _("The transport refused: %(error)s") % {"error": str(error)[:300]}
-            )
+        if bad:
+            messages.error(request, explain(bad[0]))
         else:
-            bad = [o for o in outcomes if o.status != "sent"]
-            if bad:
-                messages.error(
-                    request, _("The transport refused: %(error)s") % {"error": bad[0].detail}
-                )
-            else:
-                messages.success(request, _("A test message is on its way to %(to)s.") % {"to": to})
+            messages.success(request, _("A test message is on its way to %(to)s.") % {"to": to})
     return redirect(reverse("studio:settings", args=[access.publication.slug]) + "#transport")
 
 
