@@ -4,8 +4,8 @@ RSS readers render as HTML arrives escaped (titles, excerpts, the publication's 
 from __future__ import annotations
 
 import html
-from html.parser import HTMLParser
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import feedparser
 import pytest
