@@ -15,6 +15,8 @@ from django.core.exceptions import BadRequest
 
 # The largest value of a 64-bit signed column (BigAutoField, PositiveBigIntegerField).
 MAX_ID = 2**63 - 1
+# No list is a million pages long; a larger page number would only make a huge OFFSET.
+MAX_PAGE = 1_000_000
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
 _MISSING = object()
 

@@ -121,10 +121,12 @@ def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
 @publication_view("settings")
 def newsletters(request: HttpRequest, access: Access) -> HttpResponse:
     publication = access.publication
-    editing_id = request.POST.get("newsletter") or request.GET.get("edit") or ""
+    editing_id = parse_int(
+        request.POST.get("newsletter") or request.GET.get("edit") or None, default=None
+    )
     instance = (
         Newsletter.objects.filter(publication=publication, pk=editing_id).first()
-        if editing_id.isdigit()
+        if editing_id is not None
         else None
     )
     form = forms.NewsletterForm(
@@ -223,20 +225,20 @@ def team(request: HttpRequest, access: Access) -> HttpResponse:
             elif action == "role":
                 actions.change_role(
                     publication,
-                    int(request.POST.get("member", "0") or 0),
+                    parse_int(request.POST.get("member")),
                     request.POST.get("role", ""),
                     request.user,
                 )
                 _saved(request)
             elif action == "remove":
                 actions.remove_member(
-                    publication, int(request.POST.get("member", "0") or 0), request.user
+                    publication, parse_int(request.POST.get("member")), request.user
                 )
                 _saved(request)
             elif action == "revoke":
                 Invitation.objects.filter(
                     publication=publication,
-                    pk=request.POST.get("invitation") or 0,
+                    pk=parse_int(request.POST.get("invitation")),
                     accepted_at__isnull=True,
                 ).delete()
             else:

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from hanji.core.params import parse_ids, parse_int
 from hanji.core.ratelimit import client_ip
 from hanji.sending.queries import received_by
 from hanji.studio import stats
@@ -92,9 +93,9 @@ def _filtered(access: Access, params) -> tuple:
 @publication_view("subscribers")
 def subscriber_list(request: HttpRequest, access: Access) -> HttpResponse:
     queryset, filtered = _filtered(access, request.GET)
-    before = request.GET.get("before_id", "")
-    if before.isdigit():
-        queryset = queryset.filter(pk__lt=int(before))
+    before = parse_int(request.GET.get("before_id"), default=None)
+    if before is not None:
+        queryset = queryset.filter(pk__lt=before)
     # Newest first by id, one page at a time (keyset: no OFFSET, no COUNT over a million).
     rows = list(
         queryset.order_by("-id").only(
@@ -241,7 +242,7 @@ def segments(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             Segment.objects.filter(
-                publication=access.publication, pk=request.POST.get("segment", "0") or 0
+                publication=access.publication, pk=parse_int(request.POST.get("segment"))
             ).delete()
             return redirect("studio:segments", access.publication.slug)
         data = request.POST.dict()
@@ -328,9 +329,7 @@ def import_map(request: HttpRequest, access: Access, name: str) -> HttpResponse:
                 if status in (SubscriberStatus.ACTIVE, SubscriberStatus.PENDING)
                 else SubscriberStatus.ACTIVE,
                 newsletters=list(
-                    newsletters.filter(
-                        pk__in=[n for n in request.POST.getlist("newsletters") if n.isdigit()]
-                    )
+                    newsletters.filter(pk__in=parse_ids(request.POST.getlist("newsletters")))
                 ),
                 tags=[t.strip() for t in request.POST.get("tags", "").split(",") if t.strip()],
                 consent=request.POST.get("consent", ""),
