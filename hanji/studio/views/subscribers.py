@@ -3,7 +3,6 @@ unsubscribe, delete, export with the current filters, saved segments, and the im
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -32,7 +31,7 @@ from hanji.subscribers.actions import (
     unsubscribe,
 )
 from hanji.subscribers.addresses import InvalidEmail
-from hanji.subscribers.exporter import export_rows
+from hanji.subscribers.exporter import csv_writer, export_rows, neutralize
 from hanji.subscribers.importer import create_import, enqueue_import
 from hanji.subscribers.models import (
     ConsentEvent,
@@ -132,7 +131,7 @@ def subscriber_export(request: HttpRequest, access: Access) -> StreamingHttpResp
         def write(self, value):
             return value
 
-    writer = csv.writer(Echo())
+    writer = csv_writer(Echo())
     rows = (writer.writerow(row) for row in export_rows(access.publication, queryset))
     response = StreamingHttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -412,7 +411,7 @@ def import_rejections(
         def write(self, value):
             return value
 
-    writer = csv.writer(Echo())
+    writer = csv_writer(Echo())
 
     def lines():
         yield "\ufeff"
@@ -427,7 +426,8 @@ def import_rejections(
             if not page:
                 return
             for _pk, line, reason, excerpt in page:
-                yield writer.writerow([line, reason, excerpt])
+                # The excerpt is the uploaded file's own text: it may hold a formula.
+                yield writer.writerow([line, neutralize(reason), neutralize(excerpt)])
             last = page[-1][0]
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
