@@ -166,7 +166,7 @@ def _known_tags_only(match: re.Match) -> str:
 def _drop_unclosed(body: str, opener: re.Pattern, closer: re.Pattern) -> str:
     """Remove every opener that no closer follows."""
     last = None
-    for last in closer.finditer(body):
+    for last in closer.finditer(body):  # noqa: B007 (the last match is wanted)
         pass
     cut = last.end() if last else 0
     return body[:cut] + opener.sub("", body[cut:])
