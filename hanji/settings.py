@@ -164,8 +164,17 @@ HANJI_PAGE_CACHE = env_bool("HANJI_PAGE_CACHE", True)
 # --- studio -----------------------------------------------------------------------------------
 # Visitors may create an account and a publication ("start your own newsletter").
 HANJI_ALLOW_SIGNUPS = env_bool("HANJI_ALLOW_SIGNUPS", False)
-# Link previews may fetch private and loopback addresses (an intranet install); off by default.
-HANJI_FETCH_ALLOW_PRIVATE = env_bool("HANJI_FETCH_ALLOW_PRIVATE", False)
+# Every outbound connection a user chose (link previews, a publication's own transport, its
+# email-service API URL) may reach private and loopback addresses only when the operator says
+# so (an intranet install); off by default. HANJI_FETCH_ALLOW_PRIVATE is the older name.
+HANJI_ALLOW_PRIVATE_NETWORKS = env_bool(
+    "HANJI_ALLOW_PRIVATE_NETWORKS", env_bool("HANJI_FETCH_ALLOW_PRIVATE", False)
+)
+HANJI_FETCH_ALLOW_PRIVATE = HANJI_ALLOW_PRIVATE_NETWORKS
+# DNS servers for custom-domain verification ("host:port", comma-separated); empty = the system's.
+HANJI_DNS_NAMESERVERS = [
+    s.strip() for s in os.environ.get("HANJI_DNS_NAMESERVERS", "").split(",") if s.strip()
+]
 # Behind a reverse proxy, the header that carries the client's address (e.g. X-Real-IP, set by
 # the proxy itself); without it every reader shares the proxy's address in rate limits and
 # view counting. Only name a header the proxy always overwrites: clients can send any header.
@@ -196,6 +205,7 @@ HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.engagement.actions.enqueue_comment_digests": 3600,
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
     "hanji.sending.actions.start_due_sends": 15,
+    "hanji.publications.actions.check_pending_domains": 600,
 }
 
 # --- email ----------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Hanji"
 
     def ready(self) -> None:
-        from hanji.core import pagecache
+        from hanji.core import headers, pagecache
         from hanji.publications import signals  # noqa: F401
 
         pagecache.connect_signals()
+        headers.connect_signals()

@@ -19,9 +19,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from hanji.core.headers import single_line
 from hanji.publications.links import absolute_url, publication_base_url
 from hanji.publications.models import Publication
-from hanji.subscribers.addresses import clean_name
 
 logger = logging.getLogger(__name__)
 _inliner = css_inline.CSSInliner(keep_style_tags=False)
@@ -45,7 +45,7 @@ def _brand(publication: Publication | None) -> dict[str, Any]:
 
 def sender(publication: Publication | None, name: str = "", address: str = "") -> str:
     """`"Name" <address>` with a display name that cannot break the header."""
-    display = clean_name(name or (publication.name if publication else "Hanji"), 100)
+    display = single_line(name or (publication.name if publication else "Hanji"), 100)
     return formataddr((display, address or settings.HANJI_DEFAULT_FROM_EMAIL))
 
 
@@ -60,7 +60,7 @@ def render(
         text = render_to_string(f"emails/{name}-body-text.txt", context)
         html = render_to_string(f"emails/{name}-body-html.html", context)
     # A subject is one line, whatever the template or a name in it held.
-    subject = " ".join(subject.split())
+    subject = single_line(subject, 250)
     return subject, text, _inliner.inline(html)
 
 

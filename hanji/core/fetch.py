@@ -4,36 +4,34 @@ A URL typed into the studio could point at the machine itself (127.0.0.1, the da
 admin port), at the cloud's metadata service (169.254.169.254) or at the private network. So:
 
 1. Only http and https, ports as given, no user:password in the URL.
-2. The host name is resolved here, and every address it resolves to must be public
-   (`ipaddress.is_global`); one private answer refuses the whole name.
+2. The host name is resolved and every address checked by hanji.core.addresses (the same
+   check as every other outbound connection a user chooses).
 3. The connection goes to the address that was checked (TLS still verifies the name), so a
    second DNS answer cannot swap in a private address (DNS rebinding).
 4. Redirects are followed by hand, at most MAX_REDIRECTS, each new URL checked from step 1.
-5. The body is read up to `max_bytes` and the whole exchange must end within `timeout`.
-
-The operator may allow private addresses (HANJI_FETCH_ALLOW_PRIVATE, for an intranet install)
-or only some networks (HANJI_FETCH_ALLOWED_NETWORKS, e.g. ["127.0.0.1/32"] for tests).
+5. The body is read up to `max_bytes`, and one deadline covers the whole exchange (connect,
+   TLS, headers, body, every redirect): a server that sends one byte a second is cut off
+   when `timeout` has passed, not when it stops sending (a watchdog closes the socket).
 """
 
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from django.conf import settings
 from django.utils.translation import gettext as _
+
+from hanji.core.addresses import FetchRefused, check_address, resolve
+
+__all__ = ["FetchRefused", "Fetched", "check_address", "fetch", "resolve"]
 
 MAX_REDIRECTS = 4
 USER_AGENT = "Hanji link preview (+https://github.com/hanji)"
-
-
-class FetchRefused(Exception):
-    """The URL was not fetched; the message says why, for the person who gave it."""
 
 
 @dataclass
@@ -45,50 +43,15 @@ class Fetched:
     truncated: bool
 
 
-def _allowed_networks() -> list:
-    return [
-        ipaddress.ip_network(net, strict=False)
-        for net in getattr(settings, "HANJI_FETCH_ALLOWED_NETWORKS", [])
-    ]
-
-
-def check_address(address: str) -> None:
-    """Refuse an address that is not on the public internet (unless the operator allows it)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if getattr(settings, "HANJI_FETCH_ALLOW_PRIVATE", False):
-        return
-    if any(ip in net for net in _allowed_networks()):
-        return
-    if not ip.is_global or ip.is_multicast:
-        raise FetchRefused(
-            _("The address %(address)s is private or local; Hanji does not fetch it.")
-            % {"address": ip}
-        )
-
-
-def resolve(host: str, port: int) -> str:
-    """One checked address for `host` (every address it has must pass)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise FetchRefused(_("The name %(host)s does not resolve.") % {"host": host}) from None
-    addresses = [info[4][0] for info in infos]
-    if not addresses:
-        raise FetchRefused(_("The name %(host)s does not resolve.") % {"host": host})
-    for address in addresses:
-        check_address(address)
-    return addresses[0]
-
-
 class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host: str, port: int, address: str, timeout: float):
         super().__init__(host, port, timeout=timeout)
         self._address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self.raw_sock = socket.create_connection(
+            (self._address, self.port), self.timeout
+        )
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -98,8 +61,37 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self._address = address
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = self.raw_sock = socket.create_connection((self._address, self.port), self.timeout)
         self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+
+
+class _Watchdog:
+    """Shuts the connection's socket down when the deadline passes, so a read blocked on a
+    trickling server returns at once; `expired` then says why it ended."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float):
+        self.connection = connection
+        self.expired = False
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired = True
+        # The TCP socket itself: http.client drops `sock` once a response will close, while
+        # the response still reads from it.
+        sock = getattr(self.connection, "raw_sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
 
 
 def _target(url: str) -> tuple[str, str, int, str]:
@@ -129,8 +121,8 @@ def fetch(
     accept: str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
     truncate: bool = False,
 ) -> Fetched:
-    """GET `url` under the rules above. With `truncate`, a body longer than `max_bytes` is cut
-    (enough for a page's <head>); without it, it is refused."""
+    """GET `url` under the rules above, all of it within `timeout` seconds. With `truncate`,
+    a body longer than `max_bytes` is cut (enough for a page's <head>); without it, refused."""
     deadline = time.monotonic() + timeout
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port, path = _target(url)
@@ -140,47 +132,54 @@ def fetch(
             raise FetchRefused(_("The site took too long to answer."))
         kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
         connection = kind(host, port, address, timeout=left)
+        watchdog = _Watchdog(connection, left)
         try:
-            connection.request(
-                "GET",
-                path,
-                headers={
-                    "User-Agent": USER_AGENT,
-                    "Accept": accept,
-                    "Accept-Encoding": "identity",
-                },
-            )
-            response = connection.getresponse()
-            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
-                url = urljoin(url, response.getheader("Location"))
-                continue
-            body, truncated = _read(response, max_bytes, deadline, truncate)
-            return Fetched(
-                url=url,
-                status=response.status,
-                content_type=(response.getheader("Content-Type") or "").split(";")[0].strip(),
-                body=body,
-                truncated=truncated,
-            )
-        except (OSError, http.client.HTTPException) as error:
-            if isinstance(error, TimeoutError | socket.timeout):
+            with watchdog:
+                fetched = _exchange(connection, url, path, accept, max_bytes, truncate)
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            if watchdog.expired or isinstance(error, TimeoutError | socket.timeout):
                 raise FetchRefused(_("The site took too long to answer.")) from None
             raise FetchRefused(_("The site could not be reached.")) from None
         finally:
             connection.close()
+        if watchdog.expired:
+            raise FetchRefused(_("The site took too long to answer."))
+        if isinstance(fetched, str):  # a redirect
+            url = fetched
+            continue
+        return fetched
     raise FetchRefused(_("The address redirects too many times."))
 
 
-def _read(response, max_bytes: int, deadline: float, truncate: bool) -> tuple[bytes, bool]:
+def _exchange(connection, url: str, path: str, accept: str, max_bytes: int, truncate: bool):
+    """One request: the Fetched answer, or the next URL (a str) when it redirects."""
+    connection.request(
+        "GET",
+        path,
+        headers={"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "identity"},
+    )
+    response = connection.getresponse()
+    if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+        return urljoin(url, response.getheader("Location"))
+    body, truncated = _read(response, max_bytes, truncate)
+    return Fetched(
+        url=url,
+        status=response.status,
+        content_type=(response.getheader("Content-Type") or "").split(";")[0].strip(),
+        body=body,
+        truncated=truncated,
+    )
+
+
+def _read(response, max_bytes: int, truncate: bool) -> tuple[bytes, bool]:
     length = response.getheader("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes and not truncate:
         raise FetchRefused(_("The file is too large."))
     chunks: list[bytes] = []
     size = 0
     while True:
-        if time.monotonic() > deadline:
-            raise FetchRefused(_("The site took too long to answer."))
-        chunk = response.read(min(65536, max_bytes + 1 - size))
+        # read1: what has arrived, not "wait until 64 KB or the end".
+        chunk = response.read1(min(65536, max_bytes + 1 - size))
         if not chunk:
             return b"".join(chunks), False
         chunks.append(chunk)

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from hanji.core import cookies, ratelimit
+from hanji.core.params import parse_int
 from hanji.core.tokens import BadToken, read_token
 from hanji.engagement import actions, counting, limits, og, queries
 from hanji.engagement import beacon as beacon_module
@@ -120,8 +121,7 @@ def _comment_form(
 
 
 def _parent_id(request: HttpRequest) -> int | None:
-    value = request.POST.get("parent", "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.POST.get("parent"), default=None)
 
 
 @require_POST

@@ -145,7 +145,52 @@ def sanitize(body_html: str) -> str:
     """The one allowlist every body (and any other stored HTML) passes."""
     body_html = re.sub(r"<(/?)h1\b", r"<\1h2", body_html, flags=re.I)
     body_html = re.sub(r"<(/?)h[56]\b", r"<\1h4", body_html, flags=re.I)
-    return _EMPTY_IFRAME.sub("", _cleaner.clean(body_html))
+    return _EMPTY_IFRAME.sub("", _cleaner.clean(_defuse(body_html)))
+
+
+# Before the allowlist: what would make an HTML parser swallow the rest of the body. Inside
+# <math> or <svg> the parser is in foreign content, where everything up to the next HTML
+# block tag belongs to the foreign element, and nh3 drops MathML and SVG elements whole; an
+# unclosed <style>, <title>, <textarea>, <iframe> … or comment makes the rest of the
+# document its text. So, first: closed <style> and <script> blocks go with their content,
+# every other tag outside the schema goes alone (its text stays), and an <iframe> or a
+# comment that is never closed loses its opener. nh3 then judges what is left as before.
+_CLOSED_CODE = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_ANY_TAG = re.compile(r"""<(/?)([A-Za-z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+
+
+def _known_tags_only(match: re.Match) -> str:
+    return match.group(0) if match.group(2).lower() in TAGS else ""
+
+
+def _drop_unclosed(body: str, opener: re.Pattern, closer: re.Pattern) -> str:
+    """Remove every opener that no closer follows."""
+    last = None
+    for last in closer.finditer(body):  # noqa: B007 (the last match is wanted)
+        pass
+    cut = last.end() if last else 0
+    return body[:cut] + opener.sub("", body[cut:])
+
+
+_IFRAME_OPEN, _IFRAME_CLOSE = (
+    re.compile(r"<iframe\b[^>]*>", re.I),
+    re.compile(r"</iframe\s*>", re.I),
+)
+_COMMENT_OPEN, _COMMENT_CLOSE = re.compile(r"<!--"), re.compile(r"-->")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def _defuse(body: str) -> str:
+    for _round in range(4):  # removing one tag can join the pieces of another
+        before = body
+        body = _ANY_TAG.sub(_known_tags_only, _CLOSED_CODE.sub("", body))
+        body = _drop_unclosed(body, _IFRAME_OPEN, _IFRAME_CLOSE)
+        body = _drop_unclosed(body, _COMMENT_OPEN, _COMMENT_CLOSE)
+        if body == before:
+            break
+    # A tag that never ends ("<sty…" at the very end) would take the text after it along.
+    cut = body.rfind(">") + 1
+    return body[:cut] + _TAG_START.sub("&lt;", body[cut:])
 
 
 # --- Markdown --------------------------------------------------------------------------------

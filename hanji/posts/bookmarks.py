@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -20,6 +21,8 @@ from hanji.posts.images import store_remote_image
 
 PAGE_BYTES = 512 * 1024  # the <head> is near the start; a long page is cut, not refused
 PICTURE_BYTES = 5 * 1024 * 1024
+# The whole card (page and picture) within this many seconds: the editor waits for it.
+CARD_SECONDS = 6.0
 
 
 class _Head(HTMLParser):
@@ -89,7 +92,10 @@ def card_for_url(publication_id: int, url: str) -> str:
     url = url.strip()
     if embedded := embed_html(url):
         return sanitize(embedded)
-    page = fetch(url, max_bytes=PAGE_BYTES, truncate=True)
+    # The editor waits for this inside a web request: the page and its picture share one
+    # budget, so a slow site holds a web thread for CARD_SECONDS at most.
+    deadline = time.monotonic() + CARD_SECONDS
+    page = fetch(url, max_bytes=PAGE_BYTES, truncate=True, timeout=CARD_SECONDS * 2 / 3)
     if page.status >= 400:
         raise FetchRefused(
             _("The page answered with an error (%(status)d).") % {"status": page.status}
@@ -98,13 +104,14 @@ def card_for_url(publication_id: int, url: str) -> str:
         raise FetchRefused(_("That address is not a web page."))
     info = read_page(page.body)
     picture = ""
-    if info["image"]:
+    left = deadline - time.monotonic()
+    if info["image"] and left > 0.5:
         try:
             image = fetch(
                 urljoin(page.url, info["image"]),
                 max_bytes=PICTURE_BYTES,
                 accept="image/*",
-                timeout=5.0,
+                timeout=left,
             )
             if image.status < 400:
                 picture = store_remote_image(publication_id, image.body) or ""

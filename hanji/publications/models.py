@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import secrets
 from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 TIME_ZONES = sorted((tz, tz) for tz in available_timezones())
@@ -89,14 +91,23 @@ class Publication(models.Model):
         )
 
 
+def _verify_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Domain(models.Model):
-    """A custom host name that serves one publication."""
+    """A custom host name that serves one publication, once its DNS proves the claim
+    (see hanji.publications.domains). `host` is stored normalised (lower-case A-labels)."""
 
     invalidates_pages = True
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="domains")
     host = models.CharField(_("host"), max_length=253, unique=True)
     is_primary = models.BooleanField(_("primary"), default=True)
+    verify_token = models.CharField(max_length=64, default=_verify_token, editable=False)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("domain")
@@ -106,7 +117,9 @@ class Domain(models.Model):
         return self.host
 
     def save(self, *args, **kwargs):
-        self.host = self.host.strip().lower().rstrip(".")
+        from hanji.publications.domains import normalise_host
+
+        self.host = normalise_host(self.host)
         super().save(*args, **kwargs)
 
 

@@ -42,10 +42,15 @@ def publication_id_for_slug(slug: str) -> int | None:
 
 
 def publication_id_for_domain(host: str) -> int | None:
+    """The publication of a verified custom domain; an unproven claim serves nothing."""
     return _cached(
         "domain",
         host,
-        lambda: Domain.objects.filter(host=host).values_list("publication_id", flat=True).first(),
+        lambda: (
+            Domain.objects.filter(host=host, verified_at__isnull=False)
+            .values_list("publication_id", flat=True)
+            .first()
+        ),
     )
 
 
@@ -67,8 +72,11 @@ class Resolved:
 
 
 def resolve(host: str, path: str) -> Resolved:
-    """1. /p/<slug>/… on an instance host; 2. a custom domain; 3. <slug>.<base domain>;
-    4. an instance host with exactly one publication; else no publication."""
+    """1. /p/<slug>/… on an instance host; 2. <slug>.<base domain>; 3. a verified custom
+    domain; 4. an instance host with exactly one publication; else no publication.
+
+    The slug comes before custom domains so that no claimed domain can shadow another
+    publication's own address (custom domains are also refused under the base domain)."""
     host = host.lower().rstrip(".")
     instance = host in settings.HANJI_INSTANCE_HOSTS
     if instance and path.startswith("/p/"):
@@ -78,9 +86,6 @@ def resolve(host: str, path: str) -> Resolved:
             return Resolved(pub_id, prefix=f"/p/{slug}")
         return Resolved(None)
     if not instance:
-        pub_id = publication_id_for_domain(host)
-        if pub_id is not None:
-            return Resolved(pub_id)
         base = settings.HANJI_BASE_HOST
         if host.endswith("." + base):
             label = host[: -len(base) - 1]
@@ -88,6 +93,9 @@ def resolve(host: str, path: str) -> Resolved:
                 pub_id = publication_id_for_slug(label)
                 if pub_id is not None:
                     return Resolved(pub_id)
+        pub_id = publication_id_for_domain(host)
+        if pub_id is not None:
+            return Resolved(pub_id)
         return Resolved(None, unknown_host=True)
     return Resolved(only_publication_id())
 

@@ -1,7 +1,14 @@
-"""RSS 2.0 and Atom feeds (feedgen) with the full content of public posts."""
+"""RSS 2.0 and Atom feeds (feedgen) with the full content of public posts.
+
+Every field is either sanitized HTML (the body, as CDATA) or text. Text means different
+things in the two formats: Atom's text elements are plain text, while RSS readers render
+`<title>` and `<description>` as HTML. So for RSS, text is HTML-escaped once more: a title or
+excerpt that says `<img onerror=…>` reaches the reader as those characters, never as markup.
+"""
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
@@ -32,15 +39,23 @@ def _content(request: HttpRequest, post: Post) -> str:
     return _absolute_body(request, free) if free != post.body else ""
 
 
-def build_feed(request: HttpRequest, publication: Publication) -> FeedGenerator:
+def _text_for(kind: str):
+    """How plain text goes into the feed `kind` (see the module's docstring)."""
+    if kind == "rss":
+        return lambda value: html.escape(value or "", quote=False)
+    return lambda value: value or ""
+
+
+def build_feed(request: HttpRequest, publication: Publication, kind: str = "rss") -> FeedGenerator:
     # feedgen pulls in lxml (~9 MB per process): imported when a feed is first asked for.
     from feedgen.feed import FeedGenerator
 
+    text = _text_for(kind)
     home = request.build_absolute_uri(reverse("site:home"))
     fg = FeedGenerator()
     fg.id(home)
-    fg.title(publication.name)
-    fg.subtitle(publication.description or publication.name)
+    fg.title(text(publication.name))
+    fg.subtitle(text(publication.description or publication.name))
     fg.link(href=home, rel="alternate")
     fg.link(href=request.build_absolute_uri(), rel="self")
     fg.language(publication.language)
@@ -52,11 +67,11 @@ def build_feed(request: HttpRequest, publication: Publication) -> FeedGenerator:
         entry = fg.add_entry()
         entry.id(url)
         entry.guid(url, permalink=True)
-        entry.title(post.title)
+        entry.title(text(post.title))
         entry.link(href=url)
         entry.published(post.published_at)
         entry.updated(post.updated_at)
-        entry.description(post.excerpt or post.subtitle or post.title)
+        entry.description(text(post.excerpt or post.subtitle or post.title), isSummary=True)
         content = _content(request, post)
         if content:
             entry.content(content, type="CDATA")
@@ -70,7 +85,7 @@ def build_feed(request: HttpRequest, publication: Publication) -> FeedGenerator:
 
 
 def feed_response(request: HttpRequest, publication: Publication, kind: str) -> HttpResponse:
-    fg = build_feed(request, publication)
+    fg = build_feed(request, publication, kind)
     if kind == "atom":
         return HttpResponse(
             fg.atom_str(pretty=False), content_type="application/atom+xml; charset=utf-8"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from hanji.core.params import MAX_PAGE, parse_int
 from hanji.engagement.queries import public_comments
 from hanji.posts.body import markdown_to_html, split_at_paywall
 from hanji.posts.models import Category, Post, Tag
@@ -31,10 +32,7 @@ def _publication(request: HttpRequest) -> Publication:
 
 
 def _page(request: HttpRequest, queryset, size: int = PAGE_SIZE):
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        raise Http404 from None
+    number = parse_int(request.GET.get("page") or "1", high=MAX_PAGE, default=0)
     paginator = Paginator(queryset, size)
     if number < 1 or number > paginator.num_pages:
         raise Http404

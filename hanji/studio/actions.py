@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hanji.core.accounts import AccountError, check_email, check_password
+from hanji.core.headers import single_line
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.models import Publication, Role, TeamMember
 from hanji.studio.models import Invitation
@@ -115,27 +116,25 @@ def invite(publication: Publication, email: str, role: str, by, link_for) -> Inv
         raise StudioError(_("You cannot give a role above your own."))
     if TeamMember.objects.filter(publication=publication, user__email__iexact=email).exists():
         raise StudioError(_("That person is already on the team."))
-    invitation = Invitation.objects.create(
-        publication=publication, email=email, role=role, invited_by=by
-    )
-    url = link_for(invitation_token(invitation))
-    body = _(
-        "%(name)s invites you to work on %(publication)s as %(role)s.\n\nAccept: %(url)s\n\n"
-        "The invitation is good for 14 days."
-    ) % {
-        "name": by.get_username(),
-        "publication": publication.name,
-        "role": Role(role).label,
-        "url": url,
-    }
-    message = EmailMessage(
-        _("Join %(publication)s on Hanji") % {"publication": publication.name},
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
-    message.publication_id = publication.pk
-    message.send(using="transactional")
+    # One transaction: an invitation whose email could not be sent is not left behind.
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            publication=publication, email=email, role=role, invited_by=by
+        )
+        url = link_for(invitation_token(invitation))
+        body = _(
+            "%(name)s invites you to work on %(publication)s as %(role)s.\n\nAccept: %(url)s\n\n"
+            "The invitation is good for 14 days."
+        ) % {
+            "name": by.get_username(),
+            "publication": single_line(publication.name),
+            "role": Role(role).label,
+            "url": url,
+        }
+        subject = _("Join %(publication)s on Hanji") % {"publication": publication.name}
+        message = EmailMessage(single_line(subject), body, settings.DEFAULT_FROM_EMAIL, [email])
+        message.publication_id = publication.pk
+        message.send(using="transactional")
     return invitation
 
 

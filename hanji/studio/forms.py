@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hanji.engagement.models import EngagementSettings
-from hanji.publications.models import Domain, Publication
+from hanji.publications.models import Publication
 from hanji.sending.models import SendingSettings
 from hanji.subscribers.models import Newsletter
 
@@ -50,10 +51,10 @@ class NewsletterForm(forms.ModelForm):
         ]
 
 
-class DomainForm(forms.ModelForm):
-    class Meta:
-        model = Domain
-        fields = ["host"]
+class DomainForm(forms.Form):
+    """The host only; hanji.publications.actions.add_domain decides whether it may be claimed."""
+
+    host = forms.CharField(label=_("Domain"), max_length=253)
 
 
 class TrackingForm(forms.ModelForm):
@@ -72,3 +73,10 @@ class TransportForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
         fields = ["transport_url", "unsubscribe_mailto"]
+
+    def clean_transport_url(self) -> str:
+        from hanji.sending.transports.factory import check_transport_url
+
+        url = self.cleaned_data["transport_url"].strip()
+        check_transport_url(url)
+        return url

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
 
 MAX_LINE = 64 * 1024
@@ -82,11 +81,28 @@ def map_header(row: list[str], overrides: dict[str, str] | None = None) -> dict[
     return mapping
 
 
+class UnreadableFile(ValueError):
+    """The file is in an encoding Hanji does not read; the message says what to do."""
+
+
+def _looks_like_utf16(sample: bytes) -> bool:
+    """UTF-16 without a byte-order mark: text in it has a NUL in every other byte, which no
+    CSV in UTF-8 or CP949 ever has."""
+    head = sample[:4096]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) >= len(head) // 4
+
+
 def detect_encoding(sample: bytes) -> str:
-    """ "utf-8-sig", "utf-8" or "cp949" (which reads EUC-KR too), else a best guess."""
+    """ "utf-8-sig", "utf-8", "cp949" (which reads EUC-KR too) or "utf-16" (with a BOM, or
+    without one when it clearly is). Raises UnreadableFile when most lines are in neither
+    UTF-8 nor CP949: such a file used to be read silently as a guessed encoding (ISO 8859-16),
+    every Korean name garbled."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(sample):
         return "utf-16"
     cut = sample.rfind(b"\n")
     head = sample[: cut + 1] if cut > 0 else sample
@@ -100,11 +116,29 @@ def detect_encoding(sample: bytes) -> str:
         return "cp949"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(head).best()
-    if best is None:
-        return "utf-8"
-    name = best.encoding.lower()
-    return "cp949" if name in {"euc_kr", "cp949", "johab", "iso2022_kr"} else name
+    # A file that mixes encodings line by line is read line by line (see LineSource); one in
+    # another encoding altogether is refused.
+    votes = {"utf-8": 0, "cp949": 0, None: 0}
+    for line in head.splitlines()[:2000]:
+        votes[_line_encoding(line)] += 1
+    if votes[None] > votes["utf-8"] + votes["cp949"]:
+        raise UnreadableFile(
+            _(
+                "The file is in neither UTF-8 nor CP949 (EUC-KR). Save it from your "
+                "spreadsheet as \u201cCSV UTF-8\u201d and upload it again."
+            )
+        )
+    return "utf-8" if votes["utf-8"] >= votes["cp949"] else "cp949"
+
+
+def _line_encoding(line: bytes) -> str | None:
+    for encoding in ("utf-8", "cp949"):
+        try:
+            line.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 @dataclass
@@ -208,9 +242,16 @@ def printable(text: str) -> str:
 def rows(
     source: LineSource, dialect: type[csv.Dialect] | csv.Dialect = csv.excel
 ) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for every CSV record; empty records are skipped."""
+    """(line number, cells) for every CSV record; empty records are skipped.
+
+    A quote that is never closed (or closed lines later) makes the csv module read the lines
+    after it as one cell: the subscribers on them vanish into a name. Such a record, when the
+    lines it swallowed look like records of their own, is rejected with the lines it covers,
+    so the preview and the rejected-lines download show them."""
     reader = csv.reader(source, dialect)
+    delimiter = getattr(dialect, "delimiter", ",")
     while True:
+        start = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
@@ -218,8 +259,32 @@ def rows(
         except csv.Error as error:
             source.problems.append(Problem(reader.line_num, _("Not valid CSV: %s") % error))
             continue
+        if reader.line_num > start and _swallowed_records(cells, delimiter):
+            source.problems.append(_unclosed_quote(start, reader.line_num, cells))
+            continue
         if cells and any(cell.strip() for cell in cells):
             yield reader.line_num, cells
+
+
+def _swallowed_records(cells: list[str], delimiter: str) -> bool:
+    """Whether a multi-line cell holds lines that look like CSV records (a delimiter or an
+    address), not a name or a note that simply spans two lines."""
+    for cell in cells:
+        if "\n" in cell or "\r" in cell:
+            for inner in cell.splitlines()[1:]:
+                if delimiter in inner or "@" in inner:
+                    return True
+    return False
+
+
+def _unclosed_quote(start: int, end: int, cells: list[str]) -> Problem:
+    reason = _(
+        'A quote (") opened on line %(start)d is not closed until line %(end)d, so lines '
+        "%(start)d to %(end)d read as one; none of them was imported. Fix the quote on "
+        "line %(start)d and import those lines again."
+    ) % {"start": start, "end": end}
+    # Numbered by its last line, as every record is (the reason names the first).
+    return Problem(end, reason, printable(",".join(cells)[:200]))
 
 
 def sniff_dialect(sample_text: str) -> type[csv.Dialect] | csv.Dialect:

@@ -1,5 +1,7 @@
 """Export subscribers as CSV, streamed in id order (keyset pages), safe to open in a
-spreadsheet: a cell that starts with = + - @ tab or CR is prefixed with ' so no formula runs.
+spreadsheet: a cell that starts with = + - @ ; tab or CR (or their full-width forms) is
+prefixed with ' so no formula runs, and every cell is quoted, so a spreadsheet whose locale
+splits on ";" (European Excel) cannot cut a cell into a second one that starts a formula.
 """
 
 from __future__ import annotations
@@ -26,15 +28,20 @@ COLUMNS = [
     "unsubscribed",
     "advertising_consent",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", ";", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 PAGE = 5000
 
 
 def neutralize(value: str) -> str:
     """Keep a spreadsheet from reading the cell as a formula (OWASP's CSV injection advice)."""
-    if value and value.startswith(FORMULA_STARTS):
+    if value and value.lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_writer(out) -> csv.writer:
+    """The writer of every CSV Hanji hands out: every cell quoted (see the module doc)."""
+    return csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
 
 
 def _when(value, zone) -> str:
@@ -126,7 +133,7 @@ def write_csv(
     """Write the export to `out`; returns the number of subscribers written."""
     if excel_bom:
         out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     count = -1
     for count, row in enumerate(export_rows(publication, queryset)):  # noqa: B007
         writer.writerow(row)

@@ -174,7 +174,10 @@ def _run(import_run: Import, progress, overrides) -> Counts:
     now = timezone.now()
     with open(import_run.path, "rb") as handle:
         sample = handle.read(csvread.SAMPLE)
-        encoding = csvread.detect_encoding(sample)
+        try:
+            encoding = csvread.detect_encoding(sample)
+        except csvread.UnreadableFile as error:
+            raise ImportFailed(str(error)) from None
         if encoding == "utf-16":
             raise ImportFailed(_("UTF-16 files are not supported; save the file as CSV (UTF-8)."))
         import_run.encoding = encoding

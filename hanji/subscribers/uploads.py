@@ -57,7 +57,10 @@ def preview_upload(path: Path) -> dict:
     """Header, automatic column mapping, the first rows, and problems in the first lines."""
     with open(path, "rb") as handle:
         sample = handle.read(csvread.SAMPLE)
-        encoding = csvread.detect_encoding(sample)
+        try:
+            encoding = csvread.detect_encoding(sample)
+        except csvread.UnreadableFile as error:
+            raise Refused(str(error)) from None
         if encoding == "utf-16":
             raise Refused(_("UTF-16 files are not supported; save the file as CSV (UTF-8)."))
         handle.seek(0)

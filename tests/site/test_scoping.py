@@ -29,9 +29,13 @@ def test_nothing_of_one_publication_appears_on_the_others_host(
 def test_a_custom_domain_serves_its_publication_and_nothing_else(
     client, publication, other_publication, make_post
 ):
+    from django.utils import timezone
+
     from hanji.publications.models import Domain
 
-    Domain.objects.create(publication=other_publication, host="Letter.Example.COM")
+    Domain.objects.create(
+        publication=other_publication, host="Letter.Example.COM", verified_at=timezone.now()
+    )
     make_post(title="Theirs", pub=other_publication)
     mine = make_post(title="Mine")
     html = client.get("/", HTTP_HOST="letter.example.com").content.decode()

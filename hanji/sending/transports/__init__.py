@@ -189,5 +189,7 @@ def transport_for(options=None) -> Transport:
 
     from hanji.sending.transports.factory import from_url
 
-    url = (getattr(options, "transport_url", "") or "") or settings.EMAIL_URL
-    return from_url(url, getattr(options, "publication_id", None))
+    own = getattr(options, "transport_url", "") or ""
+    # A publication's own URL was typed by its owner (any visitor, with sign-ups on): its
+    # connections are checked like link previews. The operator's EMAIL_URL is trusted.
+    return from_url(own or settings.EMAIL_URL, getattr(options, "publication_id", None), bool(own))

@@ -61,8 +61,16 @@ class AnymailTransport(Transport):
     chunk = 1
 
     def __init__(
-        self, backend: str, options: dict, esp: str, connections: int = 2, batch=None, **limits
+        self,
+        backend: str,
+        options: dict,
+        esp: str,
+        connections: int = 2,
+        batch=None,
+        guarded: bool = False,
+        **limits,
     ):
+        self.guarded = guarded  # a publication's own API URL: see hanji.core.guarded_http
         self.backend_path = backend
         self.options = options
         self.esp = esp
@@ -76,6 +84,11 @@ class AnymailTransport(Transport):
 
     def open(self, template, signer=None) -> AnymailConnection:
         backend = import_string(self.backend_path)(fail_silently=False, **self.options)
+        if self.guarded and hasattr(backend, "create_session"):
+            from hanji.core.guarded_http import guard
+
+            make = backend.create_session
+            backend.create_session = lambda: guard(make())
         return AnymailConnection(self, backend, template)
 
 

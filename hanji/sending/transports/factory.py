@@ -28,7 +28,9 @@ def _limits(query: dict[str, list[str]]) -> dict:
     }
 
 
-def from_url(url: str, publication_id: int | None = None) -> Transport:
+def from_url(url: str, publication_id: int | None = None, guarded: bool = False) -> Transport:
+    """The transport `url` names. `guarded`: the URL is a publication's own, so every
+    connection it makes must pass hanji.core.addresses (see check_transport_url too)."""
     parsed = parse_email_url(url)
     backend = parsed["BACKEND"]
     options = dict(parsed.get("OPTIONS", {}))
@@ -55,6 +57,7 @@ def from_url(url: str, publication_id: int | None = None) -> Transport:
             use_ssl=bool(options.get("use_ssl")),
             timeout=float(options.get("timeout", 30)),
             verify=query.get("verify", ["1"])[0] not in {"0", "false", "no"},
+            guarded=guarded,
         )
         return SMTPTransport(config, connections=connections, **limits)
     if backend.startswith("anymail."):
@@ -70,6 +73,45 @@ def from_url(url: str, publication_id: int | None = None) -> Transport:
             esp,
             connections=connections,
             batch=None if batch == "" else batch in {"1", "true", "yes"},
+            guarded=guarded,
             **limits,
         )
     raise ValueError(f"no sending transport for {backend}")
+
+
+def check_transport_url(url: str) -> None:
+    """Before a publication saves its own transport URL: it parses, and every host it names
+    (the SMTP server, an email service's api_url) resolves only to addresses Hanji may
+    connect to. Raises ValidationError with a sentence for the studio. The same check runs
+    again when each connection is made (see `guarded`)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from hanji.core.addresses import FetchRefused, check_host
+    from hanji.core.email_url import EmailURLError
+
+    if not url:
+        return
+    try:
+        parsed = parse_email_url(url)
+        from_url(url, guarded=True)
+    except (EmailURLError, ValueError, KeyError, ImportError):
+        raise ValidationError(
+            _("Hanji cannot read this transport URL. Check it against the list of examples.")
+        ) from None
+    targets = []
+    if parsed["BACKEND"].endswith("smtp.EmailBackend"):
+        targets.append((parsed["OPTIONS"]["host"], int(parsed["OPTIONS"]["port"])))
+    if api_url := parse_qs(urlsplit(url).query).get("api_url", [""])[0]:
+        api = urlsplit(api_url)
+        if api.scheme not in ("http", "https") or not api.hostname:
+            raise ValidationError(_("api_url must be an http or https address."))
+        try:
+            targets.append((api.hostname, api.port or (443 if api.scheme == "https" else 80)))
+        except ValueError:
+            raise ValidationError(_("api_url must be an http or https address.")) from None
+    for host, port in targets:
+        try:
+            check_host(host, port)
+        except FetchRefused as refused:
+            raise ValidationError(str(refused)) from None

@@ -41,6 +41,25 @@ class SMTPConfig:
     timeout: float = 30.0
     verify: bool = True  # verify the server's certificate (off only for local test servers)
     local_hostname: str | None = None
+    # A publication's own server (its owner chose the host): connect only to addresses that
+    # pass hanji.core.addresses, the checked one itself. The instance's EMAIL_URL is trusted.
+    guarded: bool = False
+
+
+class _GuardedSMTP(smtplib.SMTP):
+    def _get_socket(self, host, port, timeout):
+        from hanji.core.addresses import FetchRefused, connect
+
+        try:
+            return connect(host, port, timeout, self.source_address)
+        except FetchRefused as refused:
+            raise smtplib.SMTPConnectError(-1, str(refused)) from None
+
+
+class _GuardedSMTPSSL(smtplib.SMTP_SSL):
+    def _get_socket(self, host, port, timeout):
+        sock = _GuardedSMTP._get_socket(self, host, port, timeout)
+        return self.context.wrap_socket(sock, server_hostname=self._host)
 
 
 class SMTPTransport(Transport):
@@ -94,11 +113,13 @@ class SMTPConnection(Connection):
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         if c.use_ssl:
-            smtp = smtplib.SMTP_SSL(
+            kind = _GuardedSMTPSSL if c.guarded else smtplib.SMTP_SSL
+            smtp = kind(
                 c.host, c.port, timeout=c.timeout, context=context, local_hostname=c.local_hostname
             )
         else:
-            smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout, local_hostname=c.local_hostname)
+            kind = _GuardedSMTP if c.guarded else smtplib.SMTP
+            smtp = kind(c.host, c.port, timeout=c.timeout, local_hostname=c.local_hostname)
         try:
             smtp.ehlo()
             if c.use_tls:

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hanji.core.params import parse_int
 from hanji.studio import accounts
 from hanji.studio.models import StaffSession, TwoFactorDevice
 from hanji.studio.views.base import studio_view
@@ -156,7 +157,7 @@ def account(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     if action == "end-session":
         try:
-            ended = accounts.end_session(user, int(request.POST.get("session", "0")))
+            ended = accounts.end_session(user, parse_int(request.POST.get("session")))
         except ValueError:
             ended = False
         if ended:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from hanji.core.params import MAX_PAGE, parse_int
 from hanji.studio.accounts import touch_session
 from hanji.studio.queries import Access, get_access
 
@@ -53,11 +54,9 @@ def publication_view(capability: str = "view"):
 
 
 def page_number(request: HttpRequest) -> int:
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        raise Http404 from None
-    if number < 1:
+    """`?page=` (1 when absent); anything that is not a page number is a 404."""
+    number = parse_int(request.GET.get("page") or "1", high=MAX_PAGE, default=None)
+    if number is None:
         raise Http404
     return number
 

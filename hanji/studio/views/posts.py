@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from hanji.core.params import parse_ids, parse_int
 from hanji.posts.actions import publish_post, unpublish_post
 from hanji.posts.models import Category, Post, PostRevision, Status, Tag, Visibility
 from hanji.posts.revisions import (
@@ -57,9 +58,10 @@ def post_list(request: HttpRequest, access: Access) -> HttpResponse:
     if tag := request.GET.get("tag", ""):
         posts = posts.filter(tags__slug=tag)
     if author := request.GET.get("author", ""):
+        author_id = parse_int(author, default=None)
         posts = (
-            posts.filter(Q(created_by_id=author) | Q(authors__user_id=author))
-            if author.isdigit()
+            posts.filter(Q(created_by_id=author_id) | Q(authors__user_id=author_id))
+            if author_id is not None
             else posts.none()
         )
     number = page_number(request)
@@ -92,7 +94,7 @@ def post_list(request: HttpRequest, access: Access) -> HttpResponse:
 
 def _bulk(request: HttpRequest, access: Access) -> HttpResponse:
     action = request.POST.get("action", "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     posts = list(posts_for_access(access).filter(pk__in=ids))
     done = 0
     if action in ("publish", "unpublish"):

@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from hanji.core.params import parse_int
 from hanji.sending.actions import SendError, cancel_send, pause_send, resume_send
 from hanji.sending.models import Send
 from hanji.sending.queries import get_send_for_publication, progress, recipients_of, sends_of
@@ -72,8 +73,7 @@ def send_list(request: HttpRequest, access: Access) -> HttpResponse:
 @publication_view("send")
 def send_detail(request: HttpRequest, access: Access, send_id: int) -> HttpResponse:
     send = _send(access, send_id)
-    after = request.GET.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = parse_int(request.GET.get("after"), low=0, default=0)
     deliveries = list(recipients_of(send).filter(id__gt=after_id)[: DELIVERIES_PAGE + 1])
     return render(
         request,

@@ -3,7 +3,6 @@ unsubscribe, delete, export with the current filters, saved segments, and the im
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from hanji.core.params import parse_ids, parse_int
 from hanji.core.ratelimit import client_ip
 from hanji.sending.queries import received_by
 from hanji.studio import stats
@@ -31,7 +31,7 @@ from hanji.subscribers.actions import (
     unsubscribe,
 )
 from hanji.subscribers.addresses import InvalidEmail
-from hanji.subscribers.exporter import export_rows
+from hanji.subscribers.exporter import csv_writer, export_rows, neutralize
 from hanji.subscribers.importer import create_import, enqueue_import
 from hanji.subscribers.models import (
     ConsentEvent,
@@ -92,9 +92,9 @@ def _filtered(access: Access, params) -> tuple:
 @publication_view("subscribers")
 def subscriber_list(request: HttpRequest, access: Access) -> HttpResponse:
     queryset, filtered = _filtered(access, request.GET)
-    before = request.GET.get("before_id", "")
-    if before.isdigit():
-        queryset = queryset.filter(pk__lt=int(before))
+    before = parse_int(request.GET.get("before_id"), default=None)
+    if before is not None:
+        queryset = queryset.filter(pk__lt=before)
     # Newest first by id, one page at a time (keyset: no OFFSET, no COUNT over a million).
     rows = list(
         queryset.order_by("-id").only(
@@ -131,7 +131,7 @@ def subscriber_export(request: HttpRequest, access: Access) -> StreamingHttpResp
         def write(self, value):
             return value
 
-    writer = csv.writer(Echo())
+    writer = csv_writer(Echo())
     rows = (writer.writerow(row) for row in export_rows(access.publication, queryset))
     response = StreamingHttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -241,7 +241,7 @@ def segments(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             Segment.objects.filter(
-                publication=access.publication, pk=request.POST.get("segment", "0") or 0
+                publication=access.publication, pk=parse_int(request.POST.get("segment"))
             ).delete()
             return redirect("studio:segments", access.publication.slug)
         data = request.POST.dict()
@@ -328,9 +328,7 @@ def import_map(request: HttpRequest, access: Access, name: str) -> HttpResponse:
                 if status in (SubscriberStatus.ACTIVE, SubscriberStatus.PENDING)
                 else SubscriberStatus.ACTIVE,
                 newsletters=list(
-                    newsletters.filter(
-                        pk__in=[n for n in request.POST.getlist("newsletters") if n.isdigit()]
-                    )
+                    newsletters.filter(pk__in=parse_ids(request.POST.getlist("newsletters")))
                 ),
                 tags=[t.strip() for t in request.POST.get("tags", "").split(",") if t.strip()],
                 consent=request.POST.get("consent", ""),
@@ -413,7 +411,7 @@ def import_rejections(
         def write(self, value):
             return value
 
-    writer = csv.writer(Echo())
+    writer = csv_writer(Echo())
 
     def lines():
         yield "\ufeff"
@@ -428,7 +426,8 @@ def import_rejections(
             if not page:
                 return
             for _pk, line, reason, excerpt in page:
-                yield writer.writerow([line, reason, excerpt])
+                # The excerpt is the uploaded file's own text: it may hold a formula.
+                yield writer.writerow([line, neutralize(reason), neutralize(excerpt)])
             last = page[-1][0]
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

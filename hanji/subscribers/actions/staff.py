@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from hanji.core.params import parse_int
 from hanji.publications.models import Publication
 from hanji.subscribers import csvread
 from hanji.subscribers.actions.common import Refused
@@ -48,10 +49,10 @@ def save_segment(publication: Publication, data: dict) -> Segment:
     first_day, last_day = _day(data.get("signed_up_from")), _day(data.get("signed_up_until"))
     if first_day and last_day and first_day > last_day:
         raise Refused(_("The first signup day comes after the last one."))
-    newsletter_id = data.get("newsletter") or ""
+    newsletter_id = parse_int(data.get("newsletter"), default=None)
     newsletter = (
         Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
-        if str(newsletter_id).isdigit()
+        if newsletter_id is not None
         else None
     )
     statuses = [s for s in data.get("statuses", []) if s in SubscriberStatus.values]

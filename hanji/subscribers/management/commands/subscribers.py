@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import date
 from pathlib import Path
@@ -194,11 +193,18 @@ class Command(BaseCommand):
         if import_run.rejected_count > 20 and not report_path:
             report_path = str(source) + ".rejected.csv"
         if report_path:
+            from hanji.subscribers.exporter import csv_writer, neutralize
+
             with open(report_path, "w", newline="", encoding="utf-8-sig") as out:
-                writer = csv.writer(out)
+                writer = csv_writer(out)
                 writer.writerow(["line", "reason", "excerpt"])
                 for rejection in rejections.iterator(chunk_size=5000):
-                    writer.writerow([rejection.line, rejection.reason, rejection.excerpt])
+                    row = [
+                        rejection.line,
+                        neutralize(rejection.reason),
+                        neutralize(rejection.excerpt),
+                    ]
+                    writer.writerow(row)
             self.stdout.write(f"Every rejected line, with its reason: {report_path}")
 
     # --- export -----------------------------------------------------------------------------
