@@ -70,7 +70,8 @@ def subject_for(send, test: bool = False) -> str:
         # Korean law (정보통신망법 제50조): the subject of advertising starts with (광고).
         subject = f"(광고) {subject}"
     if test:
-        subject = f"[{gettext('Test')}] {subject}"
+        # One phrase for translators (the catalog had no "Test" of its own: Korean got "[Test]").
+        subject = gettext("[Test] %(subject)s") % {"subject": subject}
     return subject
 
 
