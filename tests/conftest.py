@@ -39,6 +39,19 @@ def _steady_rate_limit_windows(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _steady_sending_windows(monkeypatch):
+    """The sending rate limiter counts in fixed windows (this second, hour and day, UTC): a
+    test that straddled the top of an hour or 00:00 saw two windows' allowance. Its clock
+    starts each test at the top of a day (tomorrow's 00:00 UTC) and runs at the real pace, so
+    every window starts with the test and none ends within it."""
+    from hanji.sending import clock
+
+    started = time.monotonic()
+    midnight = (time.time() // 86400 + 1) * 86400
+    monkeypatch.setattr(clock, "seconds", lambda: midnight + (time.monotonic() - started))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     cache.clear()
     clear_lookup_cache()

@@ -7,11 +7,10 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hanji.posts.models import Post, Status
-from hanji.sending import claims
+from hanji.sending import claims, clock
 from hanji.sending.compose import MessageTooLarge, compile_send, date_header
 from hanji.sending.models import (
     ACTIVE_STATES,
@@ -93,7 +92,7 @@ def start_send(
     created_by=None,
 ) -> Send:
     _check(post, newsletter, segment)
-    now = timezone.now()
+    now = clock.now()
     when = max(filter(None, [at, post.published_at, now]))
     send = Send(
         publication_id=post.publication_id,
@@ -194,7 +193,7 @@ def cancel_send(send_id: int) -> bool:
     return bool(
         Send.objects.filter(pk=send_id, state__in=ACTIVE_STATES).update(
             state=SendState.CANCELLED,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             sent_count=c["sent"],
             failed_count=c["failed"],
             skipped_count=c["skipped"],
@@ -220,7 +219,7 @@ def resume_publication(publication) -> int:
 def start_due_sends() -> int:
     """The periodic job: start scheduled sends whose time has come, restart preparations
     whose worker died, and give loops to sends with due work and no live worker."""
-    now = timezone.now()
+    now = clock.now()
     started = 0
     for send_id in Send.objects.filter(
         Q(state=SendState.SCHEDULED, scheduled_at__lte=now)

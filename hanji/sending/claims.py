@@ -16,9 +16,8 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
-from django.utils import timezone
 
-from hanji.sending import conf
+from hanji.sending import clock, conf
 from hanji.sending.models import Delivery, DeliveryState, Send
 
 PENDING, CLAIMED, SENT, FAILED, SKIPPED = (
@@ -48,7 +47,7 @@ def claim(
     PostgreSQL their old index entries (pending, now dead) would otherwise be walked again by
     every claim, making a send quadratic in its length."""
     table = connection.ops.quote_name(Delivery._meta.db_table)
-    now = timezone.now()
+    now = clock.now()
     adapt = connection.ops.adapt_datetimefield_value
     if expired:
         condition, cond_params = "state = 'claimed' AND lease_until < %s", [adapt(now)]
@@ -73,7 +72,7 @@ def claim(
 def renew(send_id: int, loop_id: str, lease: float) -> int:
     return Delivery.objects.filter(
         send_id=send_id, state=CLAIMED, claimed_by__startswith=f"{loop_id}:"
-    ).update(lease_until=timezone.now() + timedelta(seconds=lease))
+    ).update(lease_until=clock.now() + timedelta(seconds=lease))
 
 
 def release(send_id: int, loop_id: str, ids: Iterable[int] | None = None) -> int:
@@ -228,7 +227,7 @@ def finish(send_id: int) -> bool:
     return bool(
         Send.objects.filter(pk=send_id, state="sending").update(
             state="sent",
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             sent_count=c[SENT],
             failed_count=c[FAILED],
             skipped_count=c[SKIPPED],

@@ -26,7 +26,7 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
 from hanji.sending import claims, clock, conf, dkim, events
@@ -87,6 +87,9 @@ class SendLoop:
         self.sent = 0
         self.unrecorded: list = []
         self.unrecorded_since = 0.0
+        # Deliveries this loop held (the night hold): one that comes back to the same loop
+        # would be held again at once, and the loop would spin (see _claim).
+        self.held: set[int] = set()
 
     # --- setup ---------------------------------------------------------------------------
     def _load(self) -> bool:
@@ -180,7 +183,7 @@ class SendLoop:
                 ):
                     continue
                 if not self.ready and not self._claim():
-                    if self.dispatcher.in_flight:
+                    if self.dispatcher.in_flight or self.stopping:
                         continue
                     self._flush(force=True)
                     if self._nothing_due():
@@ -214,7 +217,7 @@ class SendLoop:
     # --- steps ---------------------------------------------------------------------------
     def _heartbeat(self) -> None:
         alive = Send.objects.filter(pk=self.send_id, state=SendState.SENDING).update(
-            heartbeat_at=timezone.now()
+            heartbeat_at=clock.now()
         )
         if not alive:
             self.stopping = self.stopping or "state"
@@ -233,6 +236,16 @@ class SendLoop:
             rows = claims.claim(self.send_id, self._tag(), self.batch, self.lease)
         if rows:
             self.cursor = rows[-1].id
+        again = [r.id for r in rows if r.id in self.held]
+        if again:
+            # A row this loop held is due again already: its clock and the claim's disagree,
+            # or its hold ended while the loop ran. Either way it is work for later: give the
+            # rows back and stop (the watcher, or the periodic job, wakes a fresh loop) rather
+            # than hold and claim the same rows again without end.
+            claims.release(self.send_id, self.loop_id, ids=[r.id for r in rows])
+            logger.info("send %s: %s held deliveries due again, later", self.send_id, len(again))
+            self.stopping = "later"
+            return False
         self.ready.extend(rows)
         return bool(rows)
 
@@ -252,7 +265,7 @@ class SendLoop:
                 logger.info("send %s finished", self.send_id)
             self.stopping = "done"
             return True
-        now = timezone.now()
+        now = clock.now()
         if left.claimed:
             # Another worker is sending these, or died holding them: wait for it or its lease.
             time.sleep(0.2)
@@ -307,6 +320,7 @@ class SendLoop:
                     recorder.skipped(unusable, "address cannot be used in a header")
                 if held:
                     recorder.hold(held, night, "held for the night (no night-time consent)")
+                    self.held.update(r.id for r in held)
         self.dispatcher.submit(messages)
 
     def _collect(self, results) -> None:
@@ -336,7 +350,7 @@ class SendLoop:
         if not results:
             return
         recorder = claims.Recorder(self.send_id)
-        now = timezone.now()
+        now = clock.now()
         sent, down, refused, held = [], [], [], []
         halt = ""
         for message, outcome in results:
@@ -370,6 +384,7 @@ class SendLoop:
                 morning = night_until(max(clock.now(), held[0][1]) + self.night_margin)
                 reason = "held for the night (no night-time consent)"
                 recorder.hold([r for r, _ in held], morning or now, reason)
+                self.held.update(r.id for r, _ in held)
         self.recent.extend([False] * len(sent))
         self.sent += len(sent)
         if recorder.lost:
@@ -400,7 +415,7 @@ class SendLoop:
         self.down_until = time.monotonic() + delay
         if self.down_streak == 1 or self.down_streak % 20 == 0:
             Send.objects.filter(pk=self.send_id).update(
-                transport_error=detail[:300], transport_error_at=timezone.now()
+                transport_error=detail[:300], transport_error_at=clock.now()
             )
             logger.warning(
                 "send %s: transport failing (%s); waiting %.1fs", self.send_id, detail, delay

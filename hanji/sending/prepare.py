@@ -12,10 +12,9 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext
 
-from hanji.sending import conf, recipients
+from hanji.sending import clock, conf, recipients
 from hanji.sending.compose import MessageTooLarge, compile_send
 from hanji.sending.models import Delivery, Send, SendingSettings, SendLink, SendState
 
@@ -26,7 +25,7 @@ PREPARE_LEASE = timedelta(minutes=5)
 def take_preparation(send_id: int) -> bool:
     """Claim the preparation of a due send (one conditional UPDATE): True for the one caller
     that gets it, whatever the number of workers and periodic jobs racing for it."""
-    now = timezone.now()
+    now = clock.now()
     return bool(
         Send.objects.filter(pk=send_id)
         .filter(
@@ -76,7 +75,7 @@ def prepare(send_id: int) -> bool:
             )
     insert_deliveries(send)
     total = Delivery.objects.filter(send_id=send_id).count()
-    Send.objects.filter(pk=send_id).update(total=total, prepared_at=timezone.now())
+    Send.objects.filter(pk=send_id).update(total=total, prepared_at=clock.now())
     if not _set_state(send_id, SendState.SENDING):
         return False  # paused or cancelled while preparing
     logger.info("send %s prepared: %s deliveries", send_id, total)
@@ -88,7 +87,7 @@ def insert_deliveries(send: Send, page: int | None = None) -> int:
     page = page or conf.get("PREPARE_PAGE")
     queryset = recipients.snapshot(send)
     table = connection.ops.quote_name(Delivery._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = connection.ops.adapt_datetimefield_value(clock.now())
     last = (
         Delivery.objects.filter(send=send)
         .order_by("-subscriber_id")
@@ -113,9 +112,7 @@ def insert_deliveries(send: Send, page: int | None = None) -> int:
                 [send.pk, False, now, *params, upper],
             )
             inserted += max(cursor.rowcount, 0)
-            Send.objects.filter(pk=send.pk).update(
-                prepare_lease_until=timezone.now() + PREPARE_LEASE
-            )
+            Send.objects.filter(pk=send.pk).update(prepare_lease_until=clock.now() + PREPARE_LEASE)
         last = upper
     paid = recipients.paid_subscribers(send.publication)
     if paid is not None:

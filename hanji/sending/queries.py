@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from hanji.publications.models import Publication
-from hanji.sending import claims
+from hanji.sending import claims, clock
 from hanji.sending.models import Delivery, Send
 from hanji.subscribers.models import Subscriber
 
@@ -36,7 +35,7 @@ class Progress:
 def progress(send: Send) -> Progress:
     c = claims.counts(send.pk)
     left = claims.left(send.pk)
-    now = timezone.now()
+    now = clock.now()
     held = 0
     if left.pending and left.next_due and left.next_due > now:
         held = Delivery.objects.filter(send=send, state="pending", next_attempt_at__gt=now).count()

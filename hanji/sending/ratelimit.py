@@ -9,11 +9,12 @@ providers themselves count.
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import date, datetime
 
 from django.core.cache import cache
 from django.utils import timezone
+
+from hanji.sending import clock
 
 # Messages a day for a new sending domain, day by day; after the last day no ramp applies.
 # Mailbox providers judge a new domain by its first weeks: start small, double while the
@@ -27,7 +28,7 @@ WARMUP_SCHEDULE = (
 def warmup_limit(started_at: datetime | None, today: date | None = None) -> int | None:
     if started_at is None:
         return None
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(clock.now())
     day = (today - timezone.localdate(started_at)).days
     if day < 0:
         return WARMUP_SCHEDULE[0]
@@ -82,7 +83,7 @@ class RateLimiter:
     def acquire(self, want: int) -> int:
         if not self.windows or want <= 0:
             return want
-        now = time.time()
+        now = clock.seconds()
         granted = want
         taken: list[tuple[str, int]] = []
         for name, period, limit in self.windows:

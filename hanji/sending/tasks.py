@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task, task_backends
-from django.utils import timezone
 
-from hanji.sending import conf
+from hanji.sending import clock, conf
 from hanji.sending.models import Delivery, DeliveryState, Send, SendState
 
 logger = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ def watch_send(send_id: int, armed_at: str) -> str:
     if send is None or send.state not in (SendState.SENDING, SendState.PREPARING):
         return "stopped"
     if send.state == SendState.PREPARING:
-        if send.prepare_lease_until and send.prepare_lease_until < timezone.now():
+        if send.prepare_lease_until and send.prepare_lease_until < clock.now():
             _enqueue(prepare_send, send_id)
     elif has_due_work(send_id):
         ensure_loops(send_id)
@@ -82,7 +81,7 @@ def watch_later(send_id: int, seconds: float | None = None) -> None:
     if not _defer_supported():
         return
     seconds = seconds if seconds is not None else conf.get("WATCH_SECONDS")
-    at = timezone.now() + timedelta(seconds=seconds)
+    at = clock.now() + timedelta(seconds=seconds)
     Send.objects.filter(pk=send_id).update(wake_at=at)
     _enqueue(watch_send, send_id, at.isoformat(), run_after=at)
 
@@ -93,7 +92,7 @@ def enqueue_loops(send_id: int, count: int | None = None) -> None:
 
 
 def has_due_work(send_id: int) -> bool:
-    now = timezone.now()
+    now = clock.now()
     return (
         Delivery.objects.filter(send_id=send_id)
         .filter(
@@ -107,7 +106,7 @@ def has_due_work(send_id: int) -> bool:
 def ensure_loops(send_id: int, force: bool = False) -> bool:
     """Enqueue loops for a sending send unless a live loop heartbeats (one conditional
     UPDATE decides, so racing callers enqueue once)."""
-    now = timezone.now()
+    now = clock.now()
     stale = timedelta(seconds=conf.get("STALE_SECONDS"))
     grace = timedelta(seconds=conf.get("REENQUEUE_SECONDS"))
     rows = Send.objects.filter(pk=send_id, state=SendState.SENDING)

@@ -4,7 +4,10 @@ Held messages stop NIGHT_MARGIN_SECONDS (5) before 21:00, time for a chunk to go
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
+from datetime import time as dtime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,9 +18,20 @@ from hanji.sending.models import Delivery
 from hanji.subscribers.models import Subscriber
 
 SEOUL = ZoneInfo("Asia/Seoul")
-CHECKED = datetime(2026, 11, 30, 20, 59, 59, tzinfo=SEOUL)
-EARLIER = datetime(2026, 11, 30, 20, 59, 40, tzinfo=SEOUL)
-MORNING = datetime(2026, 12, 1, 8, 0, tzinfo=SEOUL)
+
+
+def next_evening(after: datetime) -> datetime:
+    """The first 20:59:59 Seoul after `after`: the fixed times of these tests come from the
+    real now, so they hold on any day of any year (a fixed date froze the suite once its
+    day had passed: the post was published after the clock's time, the send never came due)."""
+    local = after.astimezone(SEOUL)
+    evening = datetime.combine(local.date(), dtime(20, 59, 59), SEOUL)
+    return evening if evening > local else evening + timedelta(days=1)
+
+
+CHECKED = next_evening(timezone.now())
+EARLIER = CHECKED - timedelta(seconds=19)  # 20:59:40
+MORNING = datetime.combine(CHECKED.date() + timedelta(days=1), dtime(8), SEOUL)
 
 
 @pytest.fixture
@@ -29,12 +43,17 @@ def readers(make_subscribers):
 
 
 def stepping_clock(monkeypatch, *, first: datetime, step: timedelta) -> list[datetime]:
-    """The first reading (the chunk's check before it is queued) says `first`; every later
-    one (the hand-off to the connection, the recording) says `step` later."""
+    """Every part of sending reads hanji.sending.clock. It says `first` until the loop has
+    checked a chunk (the reading in SendLoop._submit, before the chunk is queued); every
+    later reading (the hand-off to the connection, the recording) says `step` later."""
     readings: list[datetime] = []
+    checked = []
 
     def now() -> datetime:
-        readings.append(first if not readings else first + step)
+        later = bool(checked)
+        if sys._getframe(1).f_code.co_name == "_submit":
+            checked.append(True)
+        readings.append(first + step if later else first)
         return readings[-1]
 
     monkeypatch.setattr("hanji.sending.clock.now", now)
@@ -55,7 +74,7 @@ def test_a_chunk_checked_at_20_59_59_never_leaves_at_21_00_01(
 ):
     readings = stepping_clock(monkeypatch, first=CHECKED, step=timedelta(seconds=2))
     send = send_now(make_post(), is_advertising=True)
-    assert readings[0] == CHECKED
+    assert readings[0] == CHECKED and readings[-1] == CHECKED + timedelta(seconds=2)
     assert_held_until_morning(send, readers, mail_to)
 
 
@@ -65,7 +84,7 @@ def test_a_chunk_checked_in_the_evening_is_held_where_it_is_handed_to_its_connec
     """Checked at 20:59:40 (day), it waited in the queue until 20:59:58: it does not leave."""
     readings = stepping_clock(monkeypatch, first=EARLIER, step=timedelta(seconds=18))
     send = send_now(make_post(), is_advertising=True)
-    assert readings[:2] == [EARLIER, EARLIER + timedelta(seconds=18)]
+    assert EARLIER in readings and readings[-1] == EARLIER + timedelta(seconds=18)
     assert_held_until_morning(send, readers, mail_to)
 
 
@@ -87,6 +106,29 @@ def test_a_send_that_is_not_advertising_is_never_held(
 
 
 def test_the_night_starts_at_the_next_21_in_seoul():
-    assert night_starts(CHECKED) == datetime(2026, 11, 30, 21, 0, tzinfo=SEOUL)
+    assert night_starts(datetime(2026, 11, 30, 20, 59, 59, tzinfo=SEOUL)) == datetime(
+        2026, 11, 30, 21, 0, tzinfo=SEOUL
+    )
     late = datetime(2026, 11, 30, 21, 30, tzinfo=SEOUL)
     assert night_starts(late) == datetime(2026, 12, 1, 21, 0, tzinfo=SEOUL)
+    leap = datetime(2028, 2, 29, 22, 0, tzinfo=SEOUL)
+    assert night_starts(leap) == datetime(2028, 3, 1, 21, 0, tzinfo=SEOUL)
+
+
+def test_a_held_delivery_that_comes_back_to_its_loop_stops_the_loop_instead_of_spinning(
+    mail_to, readers, make_post, send_now, monkeypatch
+):
+    """The loop that hung the suite: the hold said "until 08:00" on one clock while the claim
+    read another, on which 08:00 had passed, so the same rows were claimed and held without
+    end. Whatever the clocks say, a loop never takes back rows it held: it gives them back and
+    stops, and the watcher wakes a fresh loop later."""
+    night = CHECKED + timedelta(seconds=2)
+    monkeypatch.setattr("hanji.sending.clock.now", lambda: night)
+    # Only the claims read a clock on which the hold is long over.
+    over = SimpleNamespace(now=lambda: MORNING + timedelta(days=1))
+    monkeypatch.setattr("hanji.sending.claims.clock", over)
+    send = send_now(make_post(), is_advertising=True)
+    assert mail_to.recipients() == ["reader0@example.org"]
+    assert send.state == "sending"
+    assert Delivery.objects.filter(send=send, state="pending").count() == 3
+    assert not Delivery.objects.filter(send=send, state="claimed").exists()
