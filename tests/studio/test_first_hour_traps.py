@@ -100,3 +100,19 @@ def unquote(text: str) -> str:
     from urllib.parse import unquote as _unquote
 
     return _unquote(text.replace("&amp;", "&"))
+
+
+# --- 4. the import's progress speaks the studio's language -----------------------------------
+
+
+def test_the_import_progress_shows_its_state_as_a_word_of_the_studios_language(
+    client, publication, owner, tmp_path
+):
+    from hanji.subscribers.models import Import
+
+    run = Import.objects.create(publication=publication, path=str(tmp_path / "x.csv"))
+    url = f"/studio/p/{publication.slug}/import/{run.pk}/progress/"
+    signed_in = sign_in(client, owner)
+    korean = signed_in.get(url, HTTP_ACCEPT_LANGUAGE="ko").json()
+    assert korean["state"] == "대기 중" and korean["duplicates"] == 0
+    assert signed_in.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["state"] == "Queued"
