@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
+from hanji.posts.queries import writer_name
 from hanji.publications.links import absolute_url, publication_base_url
 from hanji.sending import conf
 from hanji.sending.emailbody import MAX_WIDTH, BodyRenderer, local_image_size, variant_body
@@ -214,7 +215,7 @@ def compile_send(send, *, test: bool = False) -> dict:
                 "date": formats.date_format(
                     timezone.localtime(post.published_at or timezone.now()), "DATE_FORMAT"
                 ),
-                "authors": ", ".join(a.name for a in post.authors.all()),
+                "authors": ", ".join(a.name for a in post.authors.all()) or writer_name(post),
                 "body_html": email_body.html,
                 "body_text": email_body.text,
                 "cut": cut,

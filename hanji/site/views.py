@@ -107,6 +107,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "locked": locked,
             "json_ld": _json_ld(request, page),
             "authors": page.authors,
+            "writer": page.writer,
             "tags": page.tags,
             "comment_count": 0 if locked else public_comments(post).count,
         },
@@ -123,7 +124,8 @@ def _json_ld(request: HttpRequest, page: PostPage) -> str:
         "datePublished": post.published_at.isoformat() if post.published_at else None,
         "dateModified": post.updated_at.isoformat(),
         "mainEntityOfPage": request.build_absolute_uri(),
-        "author": [{"@type": "Person", "name": a.name} for a in page.authors],
+        "author": [{"@type": "Person", "name": a.name} for a in page.authors]
+        or ([{"@type": "Person", "name": page.writer}] if page.writer else []),
         "publisher": {"@type": "Organization", "name": post.publication.name},
     }
     if post.cover_image:
