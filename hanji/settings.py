@@ -162,6 +162,8 @@ HANJI_PAGE_CACHE = env_bool("HANJI_PAGE_CACHE", True)
 # --- studio -----------------------------------------------------------------------------------
 # Visitors may create an account and a publication ("start your own newsletter").
 HANJI_ALLOW_SIGNUPS = env_bool("HANJI_ALLOW_SIGNUPS", False)
+# The publication (slug) the instance's own host serves at `/`; empty: the first one made.
+HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
 # Link previews may fetch private and loopback addresses (an intranet install); off by default.
 HANJI_FETCH_ALLOW_PRIVATE = env_bool("HANJI_FETCH_ALLOW_PRIVATE", False)
 # Behind a reverse proxy, the header that carries the client's address (e.g. X-Real-IP, set by
