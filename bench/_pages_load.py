@@ -45,7 +45,7 @@ def load_wrk(wrk: str, url: str) -> dict[str, float]:
 def parse_wrk(output: str) -> dict[str, float]:
     """Throughput, median and 99th percentile latency, requests and errors of a wrk run
     (started with --latency)."""
-    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", output, re.M))
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", output, re.M))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output

@@ -35,6 +35,15 @@ def print_report(results: dict) -> None:
                 f"  {key:<18}{row['rps']:>9.0f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
                 f"{row['errors']:>8}{row['cpu_ms']:>12.2f}  {verdict} ({goal})"
             )
+        for key in ("post cached, browsers", "post uncached, browsers"):
+            if row := figures.get(key):
+                print(
+                    f"  {key:<24} {row['connections']} connections, {row['rps']:.0f} req/s,"
+                    f" p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms,"
+                    f" max {row['max_ms']:.0f} ms, errors {row['errors']};"
+                    f" a fresh visitor waited at most {row['fresh_max_ms']:.0f} ms"
+                    f" (errors {row['fresh_errors']})"
+                )
         for key in (
             "idle_after_start",
             "idle_after_warmup",

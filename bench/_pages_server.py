@@ -21,6 +21,9 @@ DATA_DIR = ROOT / "var" / "bench-pages"
 WEB_WORKERS = int(os.environ.get("HANJI_BENCH_WORKERS", "2"))
 # Request threads per web worker; empty means the default of `hanji web`.
 WEB_THREADS = os.environ.get("HANJI_BENCH_THREADS", "")
+# HANJI_BENCH_OLD_SERVER=1: granian's WSGI interface with --blocking-threads 2 --backpressure 2,
+# what `hanji web` ran before issue 12 (to compare with the same application code).
+OLD_SERVER = os.environ.get("HANJI_BENCH_OLD_SERVER", "") == "1"
 
 
 def free_port() -> int:
@@ -86,7 +89,13 @@ class Stack:
         self.how = ""
 
     def _web_and_worker(self) -> list[list[str]]:
-        if has_command("web"):
+        if OLD_SERVER:
+            granian = str(Path(sys.executable).with_name("granian"))
+            web = [granian, "--interface", "wsgi", "--workers", str(self.workers or 1)]
+            web += ["--blocking-threads", "2", "--backpressure", "2", "--no-access-log"]
+            web += ["--host", "127.0.0.1", "--port", str(self.port), "hanji.wsgi:application"]
+            self.how = f"granian WSGI --workers {self.workers or 1} --backpressure 2 (before)"
+        elif has_command("web"):
             web = hanji("web", "--host", "127.0.0.1", "--port", str(self.port))
             self.how = "hanji web"
             if self.workers:

@@ -8,7 +8,9 @@
 4. Drives a post page and the home page with wrk (50 connections, 10 s each), with the
    anonymous page cache warm and with it off (HANJI_PAGE_CACHE=0), once with the cache in
    Redis (REDIS_URL, as in production) and once in the default file cache
-   (bench/_pages_load.py).
+   (bench/_pages_load.py); then the post page with a browser-like load: 40 readers with six
+   keep-alive connections each that fetch, then idle, and a fresh visitor every 0.25 s
+   (bench/_browser_load.py).
 5. Measures what one uncached page costs inside Django, with the publication's shared data
    cached ("warm") and right after an invalidation ("cold") (bench/_pages_render.py).
 
@@ -28,6 +30,7 @@ import time
 import urllib.request
 import uuid
 
+from bench._browser_load import BROWSERS, PER_BROWSER, load_browsers
 from bench._pages_load import CONNECTIONS, SECONDS, fetch, load_python, load_wrk, wrk_path
 from bench._pages_report import print_report
 from bench._pages_seed import post_markdown
@@ -114,6 +117,8 @@ def measure_configuration(extra: dict[str, str], pages: dict[str, str], load) ->
                 # the load generator) is doing meanwhile.
                 row["cpu_ms"] = (stack.cpu_seconds() - cpu) * 1000 / max(row["requests"], 1)
                 figures[f"{page} {mode}"] = row
+            # Readers' browsers: six connections each, mostly idle, and a fresh visitor.
+            figures[f"post {mode}, browsers"] = load_browsers(stack.url + pages["post"])
             figures[f"after load ({mode})"] = settle_memory(stack, 1)
     return figures, server
 
@@ -134,6 +139,7 @@ def main() -> dict:
     configurations.append(("file cache", {}))
     database = "PostgreSQL" if os.environ.get("HANJI_BENCH_DATABASE_URL") else "SQLite (WAL)"
     print(f"load: {tool}; database: {database}; post page {pages['post']}")
+    tool += f"; browsers: {BROWSERS} × {PER_BROWSER} connections"
 
     results: dict = {"tool": tool, "database": database, "configurations": {}}
     try:

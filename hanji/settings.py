@@ -171,6 +171,8 @@ HANJI_ALLOW_PRIVATE_NETWORKS = env_bool(
     "HANJI_ALLOW_PRIVATE_NETWORKS", env_bool("HANJI_FETCH_ALLOW_PRIVATE", False)
 )
 HANJI_FETCH_ALLOW_PRIVATE = HANJI_ALLOW_PRIVATE_NETWORKS
+# The publication (slug) the instance's own host serves at `/`; empty: the first one made.
+HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
 # DNS servers for custom-domain verification ("host:port", comma-separated); empty = the system's.
 HANJI_DNS_NAMESERVERS = [
     s.strip() for s in os.environ.get("HANJI_DNS_NAMESERVERS", "").split(",") if s.strip()

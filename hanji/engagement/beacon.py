@@ -52,7 +52,9 @@ def answer(request: HttpRequest, post_id: int, reader: Subscriber | None) -> Htt
     if gate is None or gate.publication_id != getattr(request, "publication_id", None):
         return _refuse(404)
     if not queries.may_read(gate.visibility, reader):
-        return _refuse(404)
+        # The page showed this reader the post's preview (a paid or subscribers-only post):
+        # the beacon is expected there, and counts nothing it may not read. No error, no body.
+        return HttpResponse(status=204)
     if not same_origin(request):
         return _refuse(403)
     # Email clients load images, never run scripts; a beacon fetched as an image is not a view.

@@ -51,6 +51,15 @@ class PostPage:
     post: Post
     authors: list[Author]
     tags: list[Tag]
+    writer: str = ""  # the byline when the post has no author profile (writer_name)
+
+
+def writer_name(post: Post) -> str:
+    """Who wrote a post that has no author profile: the full name of the team member who
+    created it, or nothing (never their address, not even its local part: the page is
+    public, and an address on it is an address for spammers)."""
+    user = post.created_by if post.created_by_id else None
+    return user.get_full_name().strip()[:100] if user is not None else ""
 
 
 def get_post_page(publication: Publication, slug: str) -> PostPage:
@@ -72,7 +81,9 @@ def get_post_page(publication: Publication, slug: str) -> PostPage:
         )
         if post is None:
             return None
-        return PostPage(post, list(post.authors.all()), list(post.tags.only("name", "slug")))
+        authors = list(post.authors.all())
+        writer = "" if authors else writer_name(post)
+        return PostPage(post, authors, list(post.tags.only("name", "slug")), writer)
 
     name = "post:" + hashlib.blake2b(slug.encode(), digest_size=12).hexdigest()
     page = publication_cached(publication.pk, name, build, keep_none=False)

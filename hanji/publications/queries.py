@@ -54,14 +54,22 @@ def publication_id_for_domain(host: str) -> int | None:
     )
 
 
-def only_publication_id() -> int | None:
-    """The publication of a one-publication instance, served at `/`; None otherwise."""
+def root_publication_id() -> int | None:
+    """The publication the instance's own host serves at `/`: HANJI_ROOT_PUBLICATION (a slug),
+    else the first publication made.
+
+    It used to be "the only publication, else none", so creating a second one silently
+    broke the first one's root URLs (/posts/…, /archive/, /rss/), which its feed, canonical
+    links and sent emails carry. When the operator names another root, the old root's post
+    addresses redirect to their new home (site.views.moved_root_post)."""
 
     def load() -> int | None:
-        ids = list(Publication.objects.values_list("id", flat=True)[:2])
-        return ids[0] if len(ids) == 1 else None
+        chosen = settings.HANJI_ROOT_PUBLICATION
+        if chosen and (found := publication_id_for_slug(chosen)) is not None:
+            return found
+        return Publication.objects.order_by("id").values_list("id", flat=True).first()
 
-    return _cached("only", "", load)
+    return _cached("root", "", load)
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,7 @@ class Resolved:
 
 def resolve(host: str, path: str) -> Resolved:
     """1. /p/<slug>/… on an instance host; 2. <slug>.<base domain>; 3. a verified custom
-    domain; 4. an instance host with exactly one publication; else no publication.
+    domain; 4. an instance host: the root publication (root_publication_id).
 
     The slug comes before custom domains so that no claimed domain can shadow another
     publication's own address (custom domains are also refused under the base domain)."""
@@ -97,7 +105,7 @@ def resolve(host: str, path: str) -> Resolved:
         if pub_id is not None:
             return Resolved(pub_id)
         return Resolved(None, unknown_host=True)
-    return Resolved(only_publication_id())
+    return Resolved(root_publication_id())
 
 
 def role_of(user, publication: Publication) -> str | None:

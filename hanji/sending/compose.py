@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 
+from hanji.posts.queries import writer_name
 from hanji.publications.links import absolute_url, publication_base_url
 from hanji.sending import conf
 from hanji.sending.emailbody import MAX_WIDTH, BodyRenderer, local_image_size, variant_body
@@ -70,7 +71,8 @@ def subject_for(send, test: bool = False) -> str:
         # Korean law (정보통신망법 제50조): the subject of advertising starts with (광고).
         subject = f"(광고) {subject}"
     if test:
-        subject = f"[{gettext('Test')}] {subject}"
+        # One phrase for translators (the catalog had no "Test" of its own: Korean got "[Test]").
+        subject = gettext("[Test] %(subject)s") % {"subject": subject}
     return subject
 
 
@@ -213,7 +215,7 @@ def compile_send(send, *, test: bool = False) -> dict:
                 "date": formats.date_format(
                     timezone.localtime(post.published_at or timezone.now()), "DATE_FORMAT"
                 ),
-                "authors": ", ".join(a.name for a in post.authors.all()),
+                "authors": ", ".join(a.name for a in post.authors.all()) or writer_name(post),
                 "body_html": email_body.html,
                 "body_text": email_body.text,
                 "cut": cut,

@@ -23,10 +23,18 @@ class SendingSettings(models.Model):
     )
     track_opens = models.BooleanField(_("count opens"), default=True)
     track_clicks = models.BooleanField(_("count clicks"), default=True)
+    # Off by default: the separate night-time consent of 정보통신망법 제50조③ does not apply to
+    # email (시행령 제61조② names email as the exempt medium). Rows saved before this default
+    # changed keep what they hold (docs/decisions.md, "The night hold is off by default").
     night_hold = models.BooleanField(
         _("hold advertising between 21:00 and 08:00"),
-        default=True,
-        help_text=_("Korean law asks for separate consent for advertising sent at night."),
+        default=False,
+        help_text=_(
+            "Optional. Advertising email needs no separate consent for the night (the "
+            "night-time rule of the Network Act, article 50(3), exempts email under its "
+            "Enforcement Decree, article 61(2)); turn this on if you still want advertising "
+            "to wait until 08:00 Seoul time for readers who did not agree to night-time mail."
+        ),
     )
     # An EMAIL_URL of this publication's own (smtp://…, postmark://…); empty: the instance's.
     transport_url = models.CharField(_("transport URL"), max_length=500, blank=True)

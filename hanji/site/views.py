@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.urls import get_script_prefix
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
@@ -90,7 +92,12 @@ def author(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = _publication(request)
-    page = get_post_page(publication, slug)
+    try:
+        page = get_post_page(publication, slug)
+    except Http404:
+        if moved := moved_root_post(request, publication, slug):
+            return redirect(moved, permanent=True)
+        raise
     post = page.post
     # Visibility is enforced by the memberships issue; until then only the part above the
     # paywall divider of a non-public post ever leaves the server.
@@ -105,6 +112,7 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "locked": locked,
             "json_ld": _json_ld(request, page),
             "authors": page.authors,
+            "writer": page.writer,
             "tags": page.tags,
             "comment_count": 0 if locked else public_comments(post).count,
         },
@@ -121,7 +129,8 @@ def _json_ld(request: HttpRequest, page: PostPage) -> str:
         "datePublished": post.published_at.isoformat() if post.published_at else None,
         "dateModified": post.updated_at.isoformat(),
         "mainEntityOfPage": request.build_absolute_uri(),
-        "author": [{"@type": "Person", "name": a.name} for a in page.authors],
+        "author": [{"@type": "Person", "name": a.name} for a in page.authors]
+        or ([{"@type": "Person", "name": page.writer}] if page.writer else []),
         "publisher": {"@type": "Organization", "name": post.publication.name},
     }
     if post.cover_image:
@@ -220,3 +229,24 @@ def unknown_host(request: HttpRequest) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: the failure may come from the database or a context processor.
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def moved_root_post(request: HttpRequest, publication, slug: str) -> str | None:
+    """The new address of a post that was served at the instance's root when its publication
+    was the root one (HANJI_ROOT_PUBLICATION changed since): a published URL keeps working
+    for as long as the post exists. Only at the bare root (no /p/<slug> prefix, no domain)."""
+    from hanji.publications.links import absolute_url
+
+    if get_script_prefix() != "/" or request.get_host().split(":")[0] not in (
+        settings.HANJI_INSTANCE_HOSTS
+    ):
+        return None
+    elsewhere = list(
+        Post.objects.published()
+        .filter(slug=slug)
+        .exclude(publication=publication)
+        .select_related("publication")[:2]
+    )
+    if len(elsewhere) != 1:
+        return None  # unknown, or ambiguous: a 404 is more honest than a guess
+    return absolute_url(elsewhere[0].publication, "site:post", slug=slug)

@@ -171,7 +171,11 @@ def qr_svg(uri: str) -> str:
     import segno
 
     out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=5, xmldecl=False, svgns=True)
+    # omitsize: no width and height but a viewBox, so the code scales to the box the page
+    # gives it; with a fixed width the CSS cut off two of the three finder squares.
+    segno.make(uri, error="m").save(
+        out, kind="svg", scale=5, xmldecl=False, svgns=True, omitsize=True
+    )
     return out.getvalue().decode()
 
 

@@ -18,6 +18,7 @@ class Step:
     label: str
     done: bool
     url: str
+    post: bool = False  # the step's view creates something: a form button, never a GET link
 
 
 def checklist(publication: Publication) -> list[Step] | None:
@@ -40,4 +41,7 @@ def checklist(publication: Publication) -> list[Step] | None:
         OnboardingStep.FIRST_POST: reverse("studio:post_new", args=[slug]),
         OnboardingStep.IMPORT: reverse("studio:import_start", args=[slug]),
     }
-    return [Step(step.value, step.label, done[step], urls[step]) for step in OnboardingStep]
+    return [
+        Step(step.value, step.label, done[step], urls[step], post=step == OnboardingStep.FIRST_POST)
+        for step in OnboardingStep
+    ]

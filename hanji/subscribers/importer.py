@@ -56,6 +56,10 @@ class Counts:
     unchanged: int = 0
     suppressed: int = 0
     rejected: int = 0
+    # Rows whose address came earlier in the same batch of the file, merged into that row.
+    # (A repeat in a later batch meets the subscriber the earlier one made: "unchanged" or
+    # "updated", which keeps every row in exactly one count.)
+    duplicates: int = 0
 
 
 def default_consent(operator: str, filename: str, when: datetime, publication_name: str) -> str:
@@ -153,6 +157,7 @@ PROGRESS_FIELDS = [
     "unchanged_count",
     "suppressed_count",
     "rejected_count",
+    "duplicate_count",
     "encoding",
 ]
 
@@ -164,6 +169,7 @@ def _store_counts(import_run: Import, counts: Counts) -> None:
     import_run.unchanged_count = counts.unchanged
     import_run.suppressed_count = counts.suppressed
     import_run.rejected_count = counts.rejected
+    import_run.duplicate_count = counts.duplicates
 
 
 def _run(import_run: Import, progress, overrides) -> Counts:
@@ -284,6 +290,7 @@ def _quick_gil_handoff():
 def _flush(stage, batch: Batch, import_run: Import, counts: Counts, progress) -> None:
     counts.processed = batch.processed
     counts.rejected += len(batch.rejections)
+    counts.duplicates += batch.duplicates
     import_run.processed_bytes = min(batch.position, import_run.total_bytes)
     # The progress goes in the batch's own transaction: the studio sees the figures and the
     # rows together, and a batch costs one commit.

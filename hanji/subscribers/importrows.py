@@ -78,6 +78,7 @@ class Batch:
     payload: object  # the rows encoded for the staging table (Stage.encode)
     rejections: list[csvread.Problem]
     processed: int  # records read so far
+    duplicates: int  # rows merged into an earlier row of the same address in this batch
     position: int  # bytes read so far
 
 
@@ -122,6 +123,7 @@ class Batcher:
         self.now = now.astimezone(UTC).replace(tzinfo=None)  # naive UTC, as parse_created
         self.pending: dict[str, Row] = {}
         self.rejections: list[csvread.Problem] = []
+        self.duplicates = 0
         self.erased = set(
             ErasedAddress.objects.filter(publication_id=import_run.publication_id).values_list(
                 "digest", flat=True
@@ -182,6 +184,7 @@ class Batcher:
         if seen is None:
             self.pending[email] = Row(email, name, tags, created, status, line)
             return
+        self.duplicates += 1  # reported as its own count: it became no subscriber of its own
         seen.name = seen.name or name
         seen.tags = sorted(set(seen.tags) | set(tags))
         seen.created = min(seen.created, created)
@@ -197,9 +200,11 @@ class Batcher:
             rejections=self.rejections + source.problems,
             processed=processed,
             position=source.position,
+            duplicates=self.duplicates,
         )
         self.pending = {}
         self.rejections = []
+        self.duplicates = 0
         source.problems.clear()
         return batch
 

@@ -80,7 +80,7 @@ def stops_cleanly(run: Running) -> None:
     children = run.children()
     names = " ".join(" ".join(child.cmdline()) for child in children)
     # `hanji web` replaces itself with granian's own supervisor once its checks pass.
-    assert "granian" in names and "hanji.wsgi:application" in names, names
+    assert "granian" in names and "hanji.rsgi:application" in names, names
     assert "hanji worker" in names, names
     assert run.interrupt() == 0, run.output
     gone, alive = psutil.wait_procs(children, timeout=10)

@@ -135,9 +135,12 @@ def test_view_endpoints_refuse_other_publications_drafts_and_paid_posts(
     draft = make_post(title="초안", publish=False)
     paid = publish_post(save_post(publication, title="유료", body_markdown="x", visibility="paid"))
     signed_in = sign_in(Client(), reader, HTTP_HOST=HOST)
-    for target in (theirs, draft, paid):
+    for target in (theirs, draft):
         assert beacon(Client(), target).status_code == 404
         assert beacon(signed_in, target).status_code == 404
+    # The paid post's page shows its preview and sends a beacon: no error, nothing counted.
+    assert beacon(Client(), paid).status_code == 204
+    assert beacon(signed_in, paid).status_code == 204
     fold_views()
     assert not Post.objects.filter(view_count__gt=0).exists()
 

@@ -295,6 +295,16 @@ def test_a_test_send_is_marked_and_goes_to_the_chosen_addresses(mail_to, make_po
     assert not Send.objects.exists()
 
 
+def test_a_test_sends_subject_is_marked_in_the_publications_language(
+    mail_to, make_post, newsletter, publication
+):
+    from hanji.sending.actions import send_test
+
+    send_test(make_post(title="미리 보기"), ["editor@example.com"])
+    # The publication writes in Korean: the mark is Korean too (it was "[Test]").
+    assert str(only(mail_to).message["Subject"]) == "[테스트] 미리 보기"
+
+
 def test_the_text_part_keeps_link_targets(
     mail_to, make_post, make_subscribers, send_now, publication
 ):

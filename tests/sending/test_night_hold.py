@@ -1,4 +1,4 @@
-"""The night hold is decided where messages leave: nothing of an advertising send checked
+"""The night hold (off by default, turned on here) is decided where messages leave: nothing of an advertising send checked
 before 21:00 Seoul leaves after it, for readers without night-time consent (controlled clock).
 Held messages stop NIGHT_MARGIN_SECONDS (5) before 21:00, time for a chunk to go through."""
 
@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from hanji.sending.loop import night_starts
-from hanji.sending.models import Delivery
+from hanji.sending.models import Delivery, SendingSettings
 from hanji.subscribers.models import Subscriber
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -35,7 +35,8 @@ MORNING = datetime.combine(CHECKED.date() + timedelta(days=1), dtime(8), SEOUL)
 
 
 @pytest.fixture
-def readers(make_subscribers):
+def readers(make_subscribers, publication):
+    SendingSettings.objects.update_or_create(publication=publication, defaults={"night_hold": True})
     readers = make_subscribers(4)
     # reader0 agreed to advertising at night; the others did not.
     Subscriber.objects.filter(pk=readers[0].pk).update(night_consent_at=timezone.now())
@@ -102,6 +103,17 @@ def test_a_send_that_is_not_advertising_is_never_held(
 ):
     stepping_clock(monkeypatch, first=CHECKED, step=timedelta(seconds=2))
     send = send_now(make_post())
+    assert send.state == "sent" and len(mail_to.recipients()) == 4
+
+
+def test_the_night_hold_is_off_unless_the_publication_turns_it_on(
+    mail_to, readers, make_post, send_now, monkeypatch, other_publication
+):
+    """Email needs no night-time consent (시행령 제61조②): a new publication sends at 21:00."""
+    assert SendingSettings(publication=other_publication).night_hold is False
+    SendingSettings.objects.filter(publication=readers[0].publication).update(night_hold=False)
+    stepping_clock(monkeypatch, first=CHECKED, step=timedelta(seconds=2))
+    send = send_now(make_post(), is_advertising=True)
     assert send.state == "sent" and len(mail_to.recipients()) == 4
 
 

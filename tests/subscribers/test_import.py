@@ -167,6 +167,36 @@ def test_duplicates_in_the_file_and_against_the_list_are_merged_not_doubled(
     assert (run.created_count, run.merged_count) == (1, 1)
 
 
+def test_every_row_of_the_file_lands_in_exactly_one_count_of_the_report(
+    publication, weekly, make_subscriber, write
+):
+    """10,000 rows read were 9,910 new + 60 rejected: the 30 duplicate rows were in no count."""
+    make_subscriber("old@example.com", newsletters=[weekly])
+    make_subscriber("same@example.com", newsletters=[weekly])
+    content = (
+        "email,name\n"
+        "new1@example.com,\n"
+        "new2@example.com,\n"
+        "NEW1@example.com,일\n"  # a duplicate row, merged into the first
+        "new1@example.com,\n"  # and another
+        "old@example.com,새 이름\n"  # an existing subscriber without a name: updated
+        "same@example.com,\n"  # an existing subscriber, nothing new
+        "not an address,\n"
+    )
+    output = hanji_import(write(content))
+    run = Import.objects.latest("id")
+    counts = {
+        "new": run.created_count,
+        "duplicates": run.duplicate_count,
+        "updated": run.merged_count,
+        "unchanged": run.unchanged_count,
+        "rejected": run.rejected_count,
+    }
+    assert counts == {"new": 2, "duplicates": 2, "updated": 1, "unchanged": 1, "rejected": 1}
+    assert sum(counts.values()) + run.suppressed_count == run.processed_rows == 7
+    assert "2 duplicate rows merged" in output
+
+
 def test_suppressed_addresses_stay_suppressed(publication, weekly, make_subscriber, write):
     for status in ("unsubscribed", "bounced", "complained"):
         make_subscriber(f"{status}@example.com", status=status)

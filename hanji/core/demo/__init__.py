@@ -16,6 +16,7 @@ from hanji.core.frontmatter import PostSource
 from hanji.posts.actions import get_or_create_category, publish_post, save_post
 from hanji.posts.models import Post
 from hanji.publications.models import Author, Publication
+from hanji.subscribers.actions import ensure_newsletter
 
 DEMO_SLUG = "pangyo-weekly"
 ACCENT = "#2f6f5e"
@@ -122,6 +123,7 @@ def create_demo() -> Publication:
         "pangyo-weekly.png", ContentFile(images.round_mark(ACCENT, "#e0a458")), save=False
     )
     publication.save()
+    ensure_newsletter(publication)  # the editor's newsletter menu is never empty
     author = Author(publication=publication, **AUTHOR)
     author.avatar.save(
         "seo-haneul.png", ContentFile(images.round_mark("#e0a458", ACCENT, seed=11)), save=False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.http import HttpRequest, HttpResponse
@@ -62,7 +63,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "studio/login.html",
-        {"error": error, "email": email, "next": _next(request)},
+        {
+            "error": error,
+            "email": email,
+            "next": _next(request),
+            # The link to sign-ups only where they are open (else it leads to a 404).
+            "signups_open": settings.HANJI_ALLOW_SIGNUPS,
+        },
         status=400 if error else 200,
     )
 

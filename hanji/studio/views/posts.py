@@ -32,6 +32,7 @@ from hanji.sending.actions import SendError, start_send_for_post
 from hanji.studio.editor_labels import editor_labels
 from hanji.studio.queries import Access, get_post_for_access, posts_for_access
 from hanji.studio.views.base import context, page_number, publication_view
+from hanji.subscribers.actions import ensure_newsletter
 from hanji.subscribers.models import Newsletter, Segment
 from hanji.subscribers.queries import segment_recipients
 
@@ -243,7 +244,9 @@ def _chosen(access: Access, request: HttpRequest) -> tuple[Newsletter | None, Se
     newsletter = (
         Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
         if newsletter_id.isdigit()
-        else Newsletter.objects.filter(publication=publication).first()
+        # No choice made: the first newsletter (every publication has one, made here if a
+        # path that created the publication missed it).
+        else ensure_newsletter(publication)
     )
     segment = (
         Segment.objects.filter(publication=publication, pk=segment_id).first()

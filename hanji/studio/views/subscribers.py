@@ -362,7 +362,7 @@ def _import(access: Access, import_id: int) -> Import:
 
 def import_data(import_run: Import) -> dict:
     return {
-        "state": import_run.state,
+        "state": import_run.get_state_display(),  # the label, in the studio's language
         "percent": import_run.percent,
         "processed": import_run.processed_rows,
         "total": import_run.total_rows,
@@ -371,6 +371,7 @@ def import_data(import_run: Import) -> dict:
         "unchanged": import_run.unchanged_count,
         "suppressed": import_run.suppressed_count,
         "rejected": import_run.rejected_count,
+        "duplicates": import_run.duplicate_count,
         "error": import_run.error,
         "done": import_run.state in (ImportState.DONE, ImportState.FAILED),
     }

@@ -50,6 +50,7 @@ class Command(HanjiCommand):
 
         from hanji.publications.links import absolute_url
         from hanji.publications.models import Publication, Role, TeamMember
+        from hanji.subscribers.actions import ensure_newsletter
 
         slug, name = slug.strip(), name.strip()
         if Publication.objects.filter(slug=slug).exists():
@@ -73,6 +74,7 @@ class Command(HanjiCommand):
                 f"{label}: {' '.join(messages)}" if label else " ".join(messages)
             ) from None
         publication.save()
+        ensure_newsletter(publication)
         if owner is not None:
             TeamMember.objects.create(publication=publication, user=owner, role=Role.OWNER)
         self.say(

@@ -183,6 +183,7 @@ class Command(BaseCommand):
             f"{import_run.processed_rows} rows in {seconds:.1f} s; "
             f"{import_run.created_count} new, {import_run.merged_count} merged, "
             f"{import_run.unchanged_count} unchanged, "
+            f"{import_run.duplicate_count} duplicate rows merged, "
             f"{import_run.suppressed_count} kept suppressed, {import_run.rejected_count} rejected."
         )
         if not import_run.rejected_count:
