@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from urllib.parse import urlencode
 
@@ -22,7 +23,7 @@ from hanji.studio import accounts
 from hanji.studio.models import StaffSession, TwoFactorDevice
 from hanji.studio.views.base import studio_view
 
-PENDING = "studio_2fa_pending"  # (user id, started) while the second factor is asked for
+PENDING = "studio_2fa_pending"  # (user id, started, next, attempt) while the code is asked for
 PENDING_SECONDS = 300
 
 
@@ -39,7 +40,9 @@ def _finish(request: HttpRequest, user, target: str) -> HttpResponse:
     """Password (or link) accepted: sign in, or ask for the second factor first."""
     if accounts.confirmed_device(user) is not None:
         request.session.cycle_key()
-        request.session[PENDING] = [user.pk, int(time.time()), target]
+        # The attempt names this half sign-in alone (its budget of codes): two in the same
+        # second once shared one.
+        request.session[PENDING] = [user.pk, int(time.time()), target, secrets.token_hex(8)]
         return redirect("studio:login_code")
     accounts.sign_in(request, user, second_factor=False)
     return redirect(target)
@@ -78,7 +81,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_code(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(PENDING)
-    if not pending or time.time() - pending[1] > PENDING_SECONDS:
+    if not pending or len(pending) < 4 or time.time() - pending[1] > PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return redirect("studio:login")
     user = get_user_model().objects.filter(pk=pending[0], is_active=True).first()
@@ -88,7 +91,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             ok = accounts.verify_code(
-                request, user, request.POST.get("code", ""), f"{user.pk}:{pending[1]}"
+                request, user, request.POST.get("code", ""), f"{user.pk}:{pending[3]}"
             )
         except accounts.SignInRefused as refused:
             request.session.pop(PENDING, None)
