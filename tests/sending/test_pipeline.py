@@ -283,6 +283,10 @@ def test_night_time_advertising_waits_for_readers_without_night_consent(
     mail_to, make_post, make_subscribers, send_now, monkeypatch, django_capture_on_commit_callbacks
 ):
     readers = make_subscribers(4)
+    # The hold is off by default (email needs no separate night-time consent): turn it on.
+    SendingSettings.objects.update_or_create(
+        publication=readers[0].publication, defaults={"night_hold": True}
+    )
     Subscriber.objects.filter(pk__in=[readers[0].pk, readers[1].pk]).update(
         night_consent_at=timezone.now()
     )
