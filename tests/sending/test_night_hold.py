@@ -8,6 +8,7 @@ import sys
 from datetime import datetime, timedelta
 from datetime import time as dtime
 from types import SimpleNamespace
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,9 +30,19 @@ def next_evening(after: datetime) -> datetime:
     return evening if evening > local else evening + timedelta(days=1)
 
 
-CHECKED = next_evening(timezone.now())
-EARLIER = CHECKED - timedelta(seconds=19)  # 20:59:40
-MORNING = datetime.combine(CHECKED.date() + timedelta(days=1), dtime(8), SEOUL)
+class Evening(NamedTuple):
+    checked: datetime  # 20:59:59 Seoul
+    earlier: datetime  # 20:59:40
+    morning: datetime  # 08:00 the next day
+
+
+@pytest.fixture
+def evening() -> Evening:
+    """Computed when the test starts (not when the module is imported: a run that crossed
+    21:00 Seoul once used an evening that had already passed)."""
+    checked = next_evening(timezone.now() + timedelta(minutes=10))
+    morning = datetime.combine(checked.date() + timedelta(days=1), dtime(8), SEOUL)
+    return Evening(checked, checked - timedelta(seconds=19), morning)
 
 
 @pytest.fixture
@@ -61,58 +72,58 @@ def stepping_clock(monkeypatch, *, first: datetime, step: timedelta) -> list[dat
     return readings
 
 
-def assert_held_until_morning(send, readers, mail_to) -> None:
+def assert_held_until_morning(send, readers, mail_to, morning: datetime) -> None:
     # Only the reader with night-time consent got it; the others wait for 08:00.
     assert mail_to.recipients() == ["reader0@example.org"]
     held = Delivery.objects.filter(send=send, state="pending")
     assert sorted(held.values_list("subscriber_id", flat=True)) == [r.pk for r in readers[1:]]
-    assert {d.next_attempt_at for d in held} == {MORNING}
+    assert {d.next_attempt_at for d in held} == {morning}
     assert set(held.values_list("attempts", flat=True)) == {0}
 
 
 def test_a_chunk_checked_at_20_59_59_never_leaves_at_21_00_01(
-    mail_to, readers, make_post, send_now, monkeypatch
+    mail_to, readers, make_post, send_now, monkeypatch, evening
 ):
-    readings = stepping_clock(monkeypatch, first=CHECKED, step=timedelta(seconds=2))
+    readings = stepping_clock(monkeypatch, first=evening.checked, step=timedelta(seconds=2))
     send = send_now(make_post(), is_advertising=True)
-    assert readings[0] == CHECKED and readings[-1] == CHECKED + timedelta(seconds=2)
-    assert_held_until_morning(send, readers, mail_to)
+    assert readings[0] == evening.checked and readings[-1] == evening.checked + timedelta(seconds=2)
+    assert_held_until_morning(send, readers, mail_to, evening.morning)
 
 
 def test_a_chunk_checked_in_the_evening_is_held_where_it_is_handed_to_its_connection(
-    mail_to, readers, make_post, send_now, monkeypatch
+    mail_to, readers, make_post, send_now, monkeypatch, evening
 ):
     """Checked at 20:59:40 (day), it waited in the queue until 20:59:58: it does not leave."""
-    readings = stepping_clock(monkeypatch, first=EARLIER, step=timedelta(seconds=18))
+    readings = stepping_clock(monkeypatch, first=evening.earlier, step=timedelta(seconds=18))
     send = send_now(make_post(), is_advertising=True)
-    assert EARLIER in readings and readings[-1] == EARLIER + timedelta(seconds=18)
-    assert_held_until_morning(send, readers, mail_to)
+    assert evening.earlier in readings and readings[-1] == evening.earlier + timedelta(seconds=18)
+    assert_held_until_morning(send, readers, mail_to, evening.morning)
 
 
 def test_the_same_chunk_leaves_when_it_reaches_its_connection_in_time(
-    mail_to, readers, make_post, send_now, monkeypatch
+    mail_to, readers, make_post, send_now, monkeypatch, evening
 ):
-    stepping_clock(monkeypatch, first=EARLIER, step=timedelta(seconds=1))
+    stepping_clock(monkeypatch, first=evening.earlier, step=timedelta(seconds=1))
     send = send_now(make_post(), is_advertising=True)
     assert send.state == "sent"
     assert sorted(mail_to.recipients()) == sorted(r.email for r in readers)
 
 
 def test_a_send_that_is_not_advertising_is_never_held(
-    mail_to, readers, make_post, send_now, monkeypatch
+    mail_to, readers, make_post, send_now, monkeypatch, evening
 ):
-    stepping_clock(monkeypatch, first=CHECKED, step=timedelta(seconds=2))
+    stepping_clock(monkeypatch, first=evening.checked, step=timedelta(seconds=2))
     send = send_now(make_post())
     assert send.state == "sent" and len(mail_to.recipients()) == 4
 
 
 def test_the_night_hold_is_off_unless_the_publication_turns_it_on(
-    mail_to, readers, make_post, send_now, monkeypatch, other_publication
+    mail_to, readers, make_post, send_now, monkeypatch, other_publication, evening
 ):
     """Email needs no night-time consent (시행령 제61조②): a new publication sends at 21:00."""
     assert SendingSettings(publication=other_publication).night_hold is False
     SendingSettings.objects.filter(publication=readers[0].publication).update(night_hold=False)
-    stepping_clock(monkeypatch, first=CHECKED, step=timedelta(seconds=2))
+    stepping_clock(monkeypatch, first=evening.checked, step=timedelta(seconds=2))
     send = send_now(make_post(), is_advertising=True)
     assert send.state == "sent" and len(mail_to.recipients()) == 4
 
@@ -128,16 +139,16 @@ def test_the_night_starts_at_the_next_21_in_seoul():
 
 
 def test_a_held_delivery_that_comes_back_to_its_loop_stops_the_loop_instead_of_spinning(
-    mail_to, readers, make_post, send_now, monkeypatch
+    mail_to, readers, make_post, send_now, monkeypatch, evening
 ):
     """The loop that hung the suite: the hold said "until 08:00" on one clock while the claim
     read another, on which 08:00 had passed, so the same rows were claimed and held without
     end. Whatever the clocks say, a loop never takes back rows it held: it gives them back and
     stops, and the watcher wakes a fresh loop later."""
-    night = CHECKED + timedelta(seconds=2)
+    night = evening.checked + timedelta(seconds=2)
     monkeypatch.setattr("hanji.sending.clock.now", lambda: night)
     # Only the claims read a clock on which the hold is long over.
-    over = SimpleNamespace(now=lambda: MORNING + timedelta(days=1))
+    over = SimpleNamespace(now=lambda: evening.morning + timedelta(days=1))
     monkeypatch.setattr("hanji.sending.claims.clock", over)
     send = send_now(make_post(), is_advertising=True)
     assert mail_to.recipients() == ["reader0@example.org"]
