@@ -236,7 +236,11 @@ function pasteAndDrop(getEditor) {
               data.append("text", text)
               post(form.dataset.markdown, data).then((r) => {
                 if (r.ok) editor.chain().focus().insertContent(r.data.html).run()
-                else editor.commands.insertContent(text)
+                else {
+                  // Kept as plain text (nothing lost); say why it was not converted.
+                  if (r.data.error) say(r.data.error, true)
+                  editor.commands.insertContent(text)
+                }
               })
               return true
             }
