@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache: a cached page gets a policy (and a nonce) of its own.
+    "hanji.core.csp.ContentSecurityPolicyMiddleware",
     "hanji.publications.middleware.PublicationMiddleware",
     # Answers view beacons of readers without a session before the page cache and sessions.
     "hanji.engagement.beacon.BeaconMiddleware",
@@ -101,6 +103,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hanji.publications.context_processors.publication",

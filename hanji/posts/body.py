@@ -104,6 +104,9 @@ TAG_VALUES = {
     "p": {"data-hanji": {"subscribe"}},
     "figure": {"data-provider": {"youtube", "vimeo", "x"}},
 }
+# Where an embed's iframe may point; the Content-Security-Policy's frame-src lists the same
+# origins (hanji.core.csp), so an embed the sanitizer keeps is one the browser loads.
+EMBED_ORIGINS = ("https://www.youtube-nocookie.com", "https://player.vimeo.com")
 EMBED_SOURCES = [
     re.compile(r"^https://www\.youtube-nocookie\.com/embed/[A-Za-z0-9_-]{6,20}$"),
     re.compile(r"^https://player\.vimeo\.com/video/\d{1,12}$"),
