@@ -50,6 +50,15 @@ class NewsletterForm(forms.ModelForm):
             "welcome_message",
         ]
 
+    def clean_slug(self) -> str:
+        # The publication is not a field of the form, so the model form does not check the
+        # (publication, slug) constraint: a taken slug would reach the database as a 500.
+        slug = self.cleaned_data["slug"]
+        taken = Newsletter.objects.filter(publication_id=self.instance.publication_id, slug=slug)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another newsletter already has this address."))
+        return slug
+
 
 class DomainForm(forms.Form):
     """The host only; hanji.publications.actions.add_domain decides whether it may be claimed."""
