@@ -74,7 +74,9 @@ def build_feed(request: HttpRequest, publication: Publication, kind: str = "rss"
         entry.description(text(post.excerpt or post.subtitle or post.title), isSummary=True)
         content = _content(request, post)
         if content:
-            entry.content(content, type="CDATA")
+            # RSS readers take the HTML of content:encoded as CDATA; Atom says "html" (an
+            # unknown type such as "CDATA" is invalid Atom, and readers guess).
+            entry.content(content, type="html" if kind == "atom" else "CDATA")
         for author in post.authors.all():
             entry.author(name=author.name)
         if post.category_id:
