@@ -147,11 +147,18 @@ def test_the_footer_link_unsubscribes_with_one_press_and_opening_it_changes_noth
     page, live_server, post, publication, weekly
 ):
     reader = subscriber(publication, "reader@example.com", weekly)
+    # What the box promises is what the footer link does (it said "leave in one click").
+    page.goto(f"{live_server.url}/posts/{post.slug}/")
+    promise = page.locator("#subscribe").inner_text()
+    assert "모든 메일에 수신 거부 링크가 있어요" in promise and "click" not in promise, promise
     url = on_server(live_server, unsubscribe_url(publication, reader.pk, weekly.pk))
     page.goto(url)  # what a mail scanner does too
     assert Subscription.objects.filter(subscriber=reader).count() == 1
+    # Nothing to choose first: one button, naming what it stops.
+    assert page.locator("main input[type=radio]").count() == 0
     buttons = page.locator("main button")
     assert buttons.count() == 1, page.inner_text("main")
+    assert buttons.inner_text().strip() == "주간 레터 수신 거부"
     with page.expect_navigation():
         buttons.click()
     assert "수신 거부가 완료되었어요" in page.inner_text("main"), page.inner_text("main")
