@@ -24,7 +24,11 @@ def _subscriber(subscriber_id: int) -> Subscriber | None:
 
 @task()
 def send_confirmation(
-    subscriber_id: int, newsletter_ids: list[int], advertising: bool, name: str
+    subscriber_id: int,
+    newsletter_ids: list[int],
+    advertising: bool,
+    name: str,
+    next_path: str = "",
 ) -> None:
     from hanji.subscribers.actions import CONFIRM_MAX_AGE, advertising_statement, confirm_token
 
@@ -32,7 +36,7 @@ def send_confirmation(
     if subscriber is None:
         return
     publication = subscriber.publication
-    token = confirm_token(subscriber, newsletter_ids, advertising, name)
+    token = confirm_token(subscriber, newsletter_ids, advertising, name, next_path)
     newsletters = Newsletter.objects.filter(publication=publication, pk__in=newsletter_ids)
     emails.confirm_subscription(
         publication,
@@ -67,14 +71,14 @@ def send_welcome(subscriber_id: int, newsletter_ids: list[int]) -> None:
 
 
 @task()
-def send_sign_in_link(subscriber_id: int) -> None:
+def send_sign_in_link(subscriber_id: int, next_path: str = "") -> None:
     from hanji.subscribers.actions import SIGN_IN_MAX_AGE, sign_in_token
 
     subscriber = _subscriber(subscriber_id)
     if subscriber is None:
         return
     publication = subscriber.publication
-    token = sign_in_token(subscriber)
+    token = sign_in_token(subscriber, next_path)
     emails.sign_in(
         publication,
         subscriber.email,
