@@ -43,7 +43,17 @@ _inliner = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True)
 
 
 class MessageTooLarge(ValueError):
-    pass
+    """The compiled message passes MAX_MESSAGE_BYTES; `str()` says so to the writer."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+    def __str__(self) -> str:
+        return gettext(
+            "The email would be %(size)s bytes, over the limit of %(limit)s bytes. "
+            "Shorten the post or move part of it to the web."
+        ) % {"size": self.size, "limit": conf.get("MAX_MESSAGE_BYTES")}
 
 
 def placeholder(nonce: str, field: str) -> str:

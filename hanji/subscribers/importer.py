@@ -43,6 +43,7 @@ from hanji.subscribers.models import (
     Newsletter,
     SubscriberStatus,
 )
+from hanji.subscribers.queue import enqueue
 
 logger = logging.getLogger(__name__)
 BATCH = 10_000
@@ -112,9 +113,7 @@ def create_import(
 
 
 def enqueue_import(import_run: Import) -> None:
-    from hanji.subscribers.tasks import run_import as task
-
-    transaction.on_commit(lambda: task.enqueue(import_run.pk))
+    enqueue("run_import", import_run.pk)
 
 
 def run_import(

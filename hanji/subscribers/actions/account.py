@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from hanji.core import ratelimit
 from hanji.core.tokens import make_token, read_token
 from hanji.publications.models import Publication
+from hanji.subscribers import queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -53,9 +54,7 @@ def request_sign_in(publication: Publication, email: str, info: RequestInfo | No
         return
     if not ratelimit.once("sign-in-mail", f"{publication.pk}:{email}", period=MAIL_INTERVAL):
         return
-    from hanji.subscribers.tasks import send_sign_in_link
-
-    transaction.on_commit(lambda: send_sign_in_link.enqueue(subscriber.pk))
+    queue.enqueue("send_sign_in_link", subscriber.pk)
 
 
 def sign_in_token(subscriber: Subscriber) -> str:
@@ -129,9 +128,7 @@ def request_email_change(subscriber: Subscriber, new_email: str) -> None:
     key = f"{subscriber.publication_id}:{new_email}"
     if not ratelimit.once("email-change-mail", key, period=MAIL_INTERVAL):
         return
-    from hanji.subscribers.tasks import send_email_change_link
-
-    transaction.on_commit(lambda: send_email_change_link.enqueue(subscriber.pk, new_email))
+    queue.enqueue("send_email_change_link", subscriber.pk, new_email)
 
 
 def email_change_token(subscriber: Subscriber, new_email: str) -> str:

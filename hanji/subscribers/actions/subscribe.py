@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from hanji.core import ratelimit
 from hanji.core.tokens import make_token, read_token
 from hanji.publications.models import Publication
+from hanji.subscribers import queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -124,10 +125,8 @@ def subscribe(
             log_consent(subscriber, "advertising-requested", statement, info)
         if not ratelimit.once("confirm-mail", f"{publication.pk}:{email}", period=MAIL_INTERVAL):
             return subscriber
-        from hanji.subscribers.tasks import send_confirmation
-
-        args = (subscriber.pk, [n.pk for n in newsletters], bool(advertising), name)
-        transaction.on_commit(lambda: send_confirmation.enqueue(*args))
+        newsletter_ids = [n.pk for n in newsletters]
+        queue.enqueue("send_confirmation", subscriber.pk, newsletter_ids, bool(advertising), name)
     return subscriber
 
 
@@ -175,7 +174,5 @@ def confirm_subscription(
     # The welcome email is optional: only newsletters with a welcome message send one.
     welcome_ids = [n.pk for n in newsletters if n.pk in new_ids and n.welcome_message.strip()]
     if welcome_ids:
-        from hanji.subscribers.tasks import send_welcome
-
-        transaction.on_commit(lambda: send_welcome.enqueue(subscriber.pk, welcome_ids))
+        queue.enqueue("send_welcome", subscriber.pk, welcome_ids)
     return subscriber

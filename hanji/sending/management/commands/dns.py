@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from hanji.core.management.base import HanjiCommand
 from hanji.sending.dns import DNSRecord, dns_plan
-from hanji.sending.management.commands.send import _publication
+from hanji.sending.management.commands.send import publication_by_slug
 from hanji.sending.models import SendingSettings
 
 
@@ -39,7 +39,7 @@ class Command(HanjiCommand):
     def handle(
         self, *, publication: str | None, generate_dkim: bool, selector: str, **options
     ) -> None:
-        pub = _publication(publication)
+        pub = publication_by_slug(publication)
         sending, _created = SendingSettings.objects.get_or_create(publication=pub)
         if selector:
             sending.dkim_selector = selector
