@@ -13,7 +13,7 @@ from hanji.posts.models import Post, Status
 from hanji.sending import clock, prepare, queue, transitions
 from hanji.sending.compose import MessageTooLarge, compile_send, date_header
 from hanji.sending.loop import SendLoop
-from hanji.sending.models import ACTIVE_STATES, Send, SendingSettings, SendKind, SendState
+from hanji.sending.models import ACTIVE_STATES, Send, SendKind, SendState, sending_settings
 from hanji.sending.preview import compile_test_email, default_newsletter
 from hanji.sending.transitions import SendError
 from hanji.subscribers.models import Newsletter, Segment
@@ -217,7 +217,7 @@ def send_test(post: Post, addresses: list[str], newsletter: Newsletter | None = 
     if newsletter is None:
         raise SendError(_("The publication has no newsletter to send to."))
     send, template = compile_test_email(post, newsletter)
-    options, _created = SendingSettings.objects.get_or_create(publication=post.publication)
+    options = sending_settings(post.publication_id)
     transport = transport_for(options)
     personalizer = Personalizer(send, options.unsubscribe_mailto)
     connection = transport.open(template)

@@ -175,10 +175,10 @@ def _cover(publication, post) -> dict:
 
 def compile_send(send, *, test: bool = False) -> dict:
     """Render, inline and fold the send's message once; return the JSON-able template."""
-    from hanji.sending.models import SendingSettings
+    from hanji.sending.models import sending_settings
 
     publication, post, newsletter = send.publication, send.post, send.newsletter
-    options, _ = SendingSettings.objects.get_or_create(publication=publication)
+    options = sending_settings(publication.pk)
     nonce = secrets.token_hex(5)
     ph = {field: placeholder(nonce, field) for field in FIELDS}
     click_base = absolute_url(publication, "sending:click", token="T", position=0)

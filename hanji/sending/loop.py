@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 
 from hanji.sending import claims, clock, conf, dkim, events, queue, transitions
 from hanji.sending.compose import MessageTemplate, date_header, sender_domain
-from hanji.sending.models import Send, SendingSettings, SendState
+from hanji.sending.models import Send, SendState, sending_settings
 from hanji.sending.personalize import Personalizer, message_id
 from hanji.sending.ratelimit import RateLimiter, warmup_limit
 from hanji.sending.recipients import still_receiving
@@ -101,7 +101,7 @@ class SendLoop:
         if send.state != SendState.SENDING or not send.compiled:
             return False
         self.send = send
-        options, _ = SendingSettings.objects.get_or_create(publication=send.publication)
+        options = sending_settings(send.publication_id)
         self.options = options
         self.template = MessageTemplate(send.compiled)
         self.personalizer = Personalizer(send, options.unsubscribe_mailto)

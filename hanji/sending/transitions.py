@@ -147,11 +147,9 @@ def cancel(send_id: int) -> bool:
 def pause_publication(publication_id: int, reason: str) -> int:
     """Stop every send of this publication (and only this one) until someone resumes it;
     returns the sends paused."""
-    options, _created = SendingSettings.objects.get_or_create(publication_id=publication_id)
-    if options.paused_at is None:
-        options.paused_at = timezone.now()
-        options.paused_reason = reason
-        options.save(update_fields=["paused_at", "paused_reason"])
+    if SendingSettings.objects.filter(publication_id=publication_id, paused_at__isnull=True).update(
+        paused_at=timezone.now(), paused_reason=reason
+    ):
         logger.warning("publication %s paused: %s", publication_id, reason)
     return Send.objects.filter(publication_id=publication_id, state__in=PAUSABLE).update(
         state=SendState.PAUSED, state_reason=reason
