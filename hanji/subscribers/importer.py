@@ -34,7 +34,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hanji.subscribers import csvread
+from hanji.subscribers import csvread, figures
 from hanji.subscribers.importrows import Batch, Batcher, ImportFailed, find_header
 from hanji.subscribers.models import (
     Import,
@@ -143,6 +143,8 @@ def run_import(
     import_run.processed_bytes = import_run.total_bytes
     _store_counts(import_run, counts)
     import_run.save()
+    # whoever ran it (the studio's worker, the CLI, a test): the figures change here
+    figures.forget(import_run.publication_id)
     if progress:
         progress(import_run)
     return import_run

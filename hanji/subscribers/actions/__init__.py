@@ -44,7 +44,7 @@ from hanji.subscribers.actions.mail import (
     mail_sign_in_link,
     mail_welcome,
 )
-from hanji.subscribers.actions.staff import save_segment, set_subscriber_tags
+from hanji.subscribers.actions.staff import delete_segment, save_segment, set_subscriber_tags
 from hanji.subscribers.actions.subscribe import (
     CONFIRM,
     CONFIRM_MAX_AGE,
@@ -76,6 +76,7 @@ __all__ = [
     "confirm_subscription",
     "confirm_token",
     "consent_log",
+    "delete_segment",
     "delete_subscriber",
     "email_change_token",
     "ensure_newsletter",

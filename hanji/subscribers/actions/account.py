@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from hanji.core import ratelimit
 from hanji.core.tokens import make_token, read_token
 from hanji.publications.models import Publication
-from hanji.subscribers import queue
+from hanji.subscribers import figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -115,6 +115,7 @@ def set_newsletters(
             .values_list("name", flat=True)
         )
         log_consent(subscriber, "preferences", names, info)
+    figures.forget(subscriber.publication_id)
 
 
 # --- email change ------------------------------------------------------------------------------
@@ -243,3 +244,4 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
         digest=erased_digest(subscriber.publication_id, subscriber.email),
     )
     subscriber.delete()
+    figures.forget(subscriber.publication_id)

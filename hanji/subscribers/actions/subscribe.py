@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from hanji.core import ratelimit
 from hanji.core.tokens import make_token, read_token
 from hanji.publications.models import Publication
-from hanji.subscribers import queue
+from hanji.subscribers import figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -117,6 +117,7 @@ def subscribe(
                     )
             except IntegrityError:  # the same address, submitted twice at once
                 subscriber = Subscriber.objects.get(publication=publication, email=email)
+            figures.forget(publication.pk)  # a new pending subscriber
         if subscriber.status == SubscriberStatus.COMPLAINED:
             return None  # never mail an address that complained
         log_consent(subscriber, "subscribe", subscribe_statement(publication, newsletters), info)
@@ -169,6 +170,7 @@ def confirm_subscription(
         publication=publication, digest=erased_digest(publication.pk, subscriber.email)
     ).delete()
     log_consent(subscriber, "confirm", subscribe_statement(publication, newsletters), info)
+    figures.forget(publication.pk)
     if advertising:
         log_consent(subscriber, "advertising", advertising_statement(publication), info)
     # The welcome email is optional: only newsletters with a welcome message send one.
