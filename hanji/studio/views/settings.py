@@ -19,7 +19,7 @@ from hanji.publications import actions as domain_actions
 from hanji.publications.domains import record_name, record_value
 from hanji.publications.models import Domain, Role, TeamMember
 from hanji.sending.dns import dns_plan
-from hanji.sending.models import SendingSettings
+from hanji.sending.models import SendingSettings, sending_settings
 from hanji.studio import actions, forms
 from hanji.studio.models import Invitation
 from hanji.studio.queries import Access
@@ -45,11 +45,11 @@ def settings_home(request: HttpRequest, access: Access) -> HttpResponse:
     business = forms.BusinessForm(
         request.POST if section == "business" else None, instance=publication, prefix="business"
     )
-    sending, _created = SendingSettings.objects.get_or_create(publication=publication)
+    sending = sending_settings(publication.pk)
     tracking = forms.TrackingForm(
         request.POST if section == "tracking" else None, instance=sending, prefix="tracking"
     )
-    engagement, _created = EngagementSettings.objects.get_or_create(publication=publication)
+    engagement = EngagementSettings.objects.get(publication=publication)
     comments = forms.CommentsForm(
         request.POST if section == "comments" else None, instance=engagement, prefix="comments"
     )

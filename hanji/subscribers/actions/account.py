@@ -13,6 +13,7 @@ from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.models import Publication
+from hanji.subscribers import figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -60,10 +61,7 @@ def request_sign_in(
         return
     if not ratelimit.once("sign-in-mail", f"{publication.pk}:{email}", period=MAIL_INTERVAL):
         return
-    from hanji.subscribers.tasks import send_sign_in_link
-
-    next_path = safe_next(next_path)
-    transaction.on_commit(lambda: send_sign_in_link.enqueue(subscriber.pk, next_path))
+    queue.enqueue("send_sign_in_link", subscriber.pk, safe_next(next_path))
 
 
 def sign_in_token(subscriber: Subscriber, next_path: str = "") -> str:
@@ -140,6 +138,7 @@ def set_newsletters(
             .values_list("name", flat=True)
         )
         log_consent(subscriber, "preferences", names, info)
+    figures.forget(subscriber.publication_id)
 
 
 # --- email change ------------------------------------------------------------------------------
@@ -153,9 +152,7 @@ def request_email_change(subscriber: Subscriber, new_email: str) -> None:
     key = f"{subscriber.publication_id}:{new_email}"
     if not ratelimit.once("email-change-mail", key, period=MAIL_INTERVAL):
         return
-    from hanji.subscribers.tasks import send_email_change_link
-
-    transaction.on_commit(lambda: send_email_change_link.enqueue(subscriber.pk, new_email))
+    queue.enqueue("send_email_change_link", subscriber.pk, new_email)
 
 
 def email_change_token(subscriber: Subscriber, new_email: str) -> str:
@@ -270,3 +267,4 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
         digest=erased_digest(subscriber.publication_id, subscriber.email),
     )
     subscriber.delete()
+    figures.forget(subscriber.publication_id)

@@ -18,6 +18,7 @@ from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import make_token, read_token
 from hanji.publications.models import Publication
+from hanji.subscribers import figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -119,6 +120,7 @@ def subscribe(
                     )
             except IntegrityError:  # the same address, submitted twice at once
                 subscriber = Subscriber.objects.get(publication=publication, email=email)
+            figures.forget(publication.pk)  # a new pending subscriber
         if subscriber.status == SubscriberStatus.COMPLAINED:
             return None  # never mail an address that complained
         log_consent(subscriber, "subscribe", subscribe_statement(publication, newsletters), info)
@@ -127,16 +129,15 @@ def subscribe(
             log_consent(subscriber, "advertising-requested", statement, info)
         if not ratelimit.once("confirm-mail", f"{publication.pk}:{email}", period=MAIL_INTERVAL):
             return subscriber
-        from hanji.subscribers.tasks import send_confirmation
-
-        args = (
+        newsletter_ids = [n.pk for n in newsletters]
+        queue.enqueue(
+            "send_confirmation",
             subscriber.pk,
-            [n.pk for n in newsletters],
+            newsletter_ids,
             bool(advertising),
             name,
             safe_next(next_path),
         )
-        transaction.on_commit(lambda: send_confirmation.enqueue(*args))
     return subscriber
 
 
@@ -191,12 +192,11 @@ def confirm_subscription(
         publication=publication, digest=erased_digest(publication.pk, subscriber.email)
     ).delete()
     log_consent(subscriber, "confirm", subscribe_statement(publication, newsletters), info)
+    figures.forget(publication.pk)
     if advertising:
         log_consent(subscriber, "advertising", advertising_statement(publication), info)
     # The welcome email is optional: only newsletters with a welcome message send one.
     welcome_ids = [n.pk for n in newsletters if n.pk in new_ids and n.welcome_message.strip()]
     if welcome_ids:
-        from hanji.subscribers.tasks import send_welcome
-
-        transaction.on_commit(lambda: send_welcome.enqueue(subscriber.pk, welcome_ids))
+        queue.enqueue("send_welcome", subscriber.pk, welcome_ids)
     return subscriber
