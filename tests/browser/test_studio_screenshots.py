@@ -65,7 +65,7 @@ def _choose_language(page, base: str, language: str) -> None:
 
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_every_studio_screen_is_shot_in_both_languages_at_both_widths(
-    studio_page, live_server, studio_world, owner, language, settings
+    studio_page, live_server, studio_world, owner, language, settings  # noqa: F811
 ):
     settings.HANJI_ALLOW_SIGNUPS = True
     owner.is_superuser = True
