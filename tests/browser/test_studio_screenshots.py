@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_studio_a11y import OVERFLOW, studio_world  # noqa: F401 (a fixture)
+from tests.browser import test_studio_a11y as a11y
+
+# The a11y test's world (a newsletter, subscribers, a sent post, a draft), as a fixture here too.
+studio_world = a11y.studio_world
+OVERFLOW = a11y.OVERFLOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +69,12 @@ def _choose_language(page, base: str, language: str) -> None:
 
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_every_studio_screen_is_shot_in_both_languages_at_both_widths(
-    studio_page, live_server, studio_world, owner, language, settings  # noqa: F811
+    studio_page,
+    live_server,
+    studio_world,
+    owner,
+    language,
+    settings,
 ):
     settings.HANJI_ALLOW_SIGNUPS = True
     owner.is_superuser = True
