@@ -19,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from hanji.core.emailkinds import message_id_for
 from hanji.core.headers import single_line
 from hanji.publications.links import absolute_url, publication_base_url
 from hanji.publications.models import Publication
@@ -80,7 +81,12 @@ def send(
         text,
         sender(publication),
         [to],
-        headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            # Says which email it is, for the outbox's filter (hanji.core.emailkinds).
+            "Message-ID": message_id_for(name),
+            **(headers or {}),
+        },
         reply_to=reply_to
         or ([publication.contact_email] if publication and publication.contact_email else None),
     )

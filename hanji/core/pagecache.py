@@ -89,7 +89,9 @@ def publication_cached(
 
 
 def _page_key(request: HttpRequest) -> str:
-    raw = f"{request.get_host()}|{request.get_full_path()}|{request.method == 'HEAD'}"
+    # The reader's language choice (the language switch's cookie) is part of the page.
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")[:8]
+    raw = f"{request.get_host()}|{request.get_full_path()}|{request.method == 'HEAD'}|{language}"
     return (
         f"pp:{request.publication_id}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
     )

@@ -285,6 +285,8 @@ def send_magic_link(request, email: str, link_for) -> None:
     same either way. Limited per address and per client, so nobody can flood an inbox."""
     from django.core.mail import EmailMessage
 
+    from hanji.core.emailkinds import message_id_for
+
     ip = ratelimit.client_ip(request)
     if not ratelimit.allow("staff-link-ip", ip, limit=10, period=3600):
         return
@@ -302,6 +304,7 @@ def send_magic_link(request, email: str, link_for) -> None:
         body,
         settings.DEFAULT_FROM_EMAIL,
         [user.email or user.get_username()],
+        headers={"Message-ID": message_id_for("studio-sign-in")},
     ).send(using="transactional")
 
 

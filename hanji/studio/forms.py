@@ -29,11 +29,18 @@ class BusinessForm(forms.ModelForm):
             "address",
             "contact_email",
             "phone",
-            "terms",
-            "privacy",
-            "recurring_terms",
-            "faq",
         ]
+
+
+class LegalForm(forms.ModelForm):
+    """The legal pages, written in Markdown (the editor previews them as readers see them)."""
+
+    class Meta:
+        model = Publication
+        fields = ["terms", "privacy", "recurring_terms", "faq"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 14, "data-markdown-editor": ""}) for name in fields
+        }
 
 
 class NewsletterForm(forms.ModelForm):
@@ -69,7 +76,7 @@ class DomainForm(forms.Form):
 class TrackingForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
-        fields = ["track_opens", "track_clicks", "night_hold"]
+        fields = ["track_opens", "track_clicks"]
 
 
 class CommentsForm(forms.ModelForm):
@@ -81,7 +88,7 @@ class CommentsForm(forms.ModelForm):
 class TransportForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
-        fields = ["transport_url", "unsubscribe_mailto"]
+        fields = ["transport_url", "unsubscribe_mailto", "night_hold"]
 
     def clean_transport_url(self) -> str:
         from hanji.sending.transports.factory import check_transport_url

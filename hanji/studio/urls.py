@@ -104,6 +104,10 @@ urlpatterns = [
     ),
     # settings
     path(P + "settings/", settings.settings_home, name="settings"),
+    path(P + "settings/business/", settings.business, name="settings_business"),
+    path(P + "settings/engagement/", settings.engagement, name="settings_engagement"),
+    path(P + "settings/sending/", settings.sending, name="settings_sending"),
+    path(P + "settings/billing/", settings.billing, name="settings_billing"),
     path(P + "settings/newsletters/", settings.newsletters, name="newsletters"),
     path(P + "settings/domains/", settings.domains, name="domains"),
     path(P + "settings/team/", settings.team, name="team"),

@@ -123,6 +123,9 @@ def test_a_new_creator_writes_previews_publishes_and_sends(page, live_server, se
     page.wait_for_selector("#recipient-count[data-count='3']")
     shot(page, "06-publish-and-send")
     page.click("button[name=action][value=publish-send]")
+    page.wait_for_url("**/send/?*")
+    assert page.inner_text("[data-testid=confirm-count]").startswith("3")
+    page.click("[data-testid=confirm-send]")
     page.wait_for_url("**/sends/*/")
     page.wait_for_function(
         "document.querySelector('[data-field=percent]').textContent.trim() === '100'"

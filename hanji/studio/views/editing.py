@@ -18,7 +18,7 @@ from hanji.posts.bookmarks import card_for_url
 from hanji.posts.images import MAX_BYTES, ImageRefused, check_size, store_image
 from hanji.sending.actions import SendError, send_test
 from hanji.sending.preview import email_preview
-from hanji.studio.queries import Access, get_post_for_access
+from hanji.studio.queries import Access, get_post_for_access, request_user_address
 from hanji.studio.views.base import context, publication_view
 from hanji.studio.views.outbox import EMAIL_CSP
 
@@ -171,7 +171,7 @@ def preview_email(request: HttpRequest, access: Access, post_id: int) -> HttpRes
 @publication_view("send")
 def test_send(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     post = get_post_for_access(access, post_id)
-    raw = request.POST.get("addresses", "") or request.user.email or request.user.get_username()
+    raw = request.POST.get("addresses", "").strip() or request_user_address(access)
     addresses = [a.strip() for a in raw.replace(";", ",").split(",") if a.strip()][:5]
     try:
         outcomes = send_test(post, addresses)
