@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "hanji.site",
     "hanji.studio",
     "hanji.engagement",
+    "hanji.memberships",
     # Only for its static files (the ProseMirror editor the studio loads).
     "django_prose_editor",
 ]
