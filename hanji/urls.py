@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("hanji.subscribers.urls")),
     path("", include("hanji.sending.urls")),
     path("", include("hanji.engagement.urls")),
+    path("", include("hanji.memberships.urls")),
     path("", include("hanji.site.urls")),
 ]
 if settings.HANJI_SERVE_MEDIA:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -13,11 +14,14 @@ from django.utils.translation import gettext as _
 from hanji.memberships import states
 from hanji.memberships.access import forget_access
 from hanji.memberships.models import (
+    Checkout,
     Currency,
     Member,
     MemberStatus,
+    Period,
     PostTier,
     Tier,
+    TrialUse,
 )
 from hanji.subscribers.models import Subscriber
 
@@ -114,3 +118,68 @@ def resume(member: Member) -> Member:
         if member.current_period_end and member.current_period_end <= timezone.now():
             raise ValidationError(_("This membership has already ended; subscribe again."))
         return states.apply(member, "resume")
+
+
+def open_checkout(
+    subscriber: Subscriber,
+    tier: Tier,
+    period: str,
+    *,
+    accepted_terms: bool,
+    language: str = "",
+    return_path: str = "",
+    source_post=None,
+) -> Checkout:
+    """A reader's order before paying: the price is fixed here (from the tier as it is now)
+    and the acceptance of the recurring-payment terms is recorded with their version."""
+    from hanji.memberships.queries import member_of, paid_ready, settings_of
+
+    publication = subscriber.publication
+    options = settings_of(publication)
+    if not paid_ready(publication, options):
+        raise ValidationError(_("This publication does not take payments yet."))
+    if tier.publication_id != publication.pk or tier.is_free or not tier.active:
+        raise ValidationError(_("This tier is not offered."))
+    if period not in Period.values or tier.price(period) <= 0:
+        raise ValidationError(_("This tier has no price for that period."))
+    if not accepted_terms:
+        raise ValidationError(_("Please read and accept the recurring-payment terms."))
+    member = member_of(subscriber)
+    if member is not None and member.has_access() and member.status != MemberStatus.ENDED:
+        raise ValidationError(_("You are already a member."))
+    trial_taken = TrialUse.objects.filter(
+        publication=publication, email=subscriber.email.lower()
+    ).exists()
+    return Checkout.objects.create(
+        publication=publication,
+        subscriber=subscriber,
+        tier=tier,
+        period=period,
+        amount=tier.price(period),
+        currency=tier.currency,
+        provider=options.provider,
+        order_id=f"hanji-{secrets.token_hex(12)}",
+        return_path=return_path[:300],
+        source_post=source_post,
+        terms_version=options.terms_version or "1",
+        terms_accepted_at=timezone.now(),
+        language=language[:8],
+        trial_days=0 if trial_taken else tier.trial_days,
+    )
+
+
+def turn_on_paid(publication) -> None:
+    """Switch paid tiers on; refused while the business information, the terms or the
+    payment provider's settings are incomplete (each missing item is named)."""
+    from hanji.memberships.queries import missing_for_paid, provider_ready, settings_of
+
+    options = settings_of(publication)
+    missing = missing_for_paid(publication, options)
+    if missing:
+        raise ValidationError(
+            _("Fill these in before taking payments: %(fields)s") % {"fields": ", ".join(missing)}
+        )
+    if not provider_ready(options):
+        raise ValidationError(_("Choose a payment provider and enter its keys first."))
+    options.paid_enabled = True
+    options.save()

@@ -115,6 +115,8 @@ class Member(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     terms_version = models.CharField(max_length=40, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The language the reader checked out in: receipts and dunning emails speak it.
+    language = models.CharField(max_length=8, blank=True)
     source_post = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -231,6 +233,7 @@ class Checkout(models.Model):
     )
     terms_version = models.CharField(max_length=40)
     terms_accepted_at = models.DateTimeField()
+    language = models.CharField(max_length=8, blank=True)
     trial_days = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -239,6 +242,7 @@ class Checkout(models.Model):
 
 
 class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
     PAID = "paid", _("Paid")
     FAILED = "failed", _("Failed")
     REFUNDED = "refunded", _("Refunded")

@@ -69,3 +69,49 @@ def paying_subscribers(publication, post=None) -> QuerySet[Subscriber]:
 
 def member_of(subscriber: Subscriber) -> Member | None:
     return Member.objects.filter(subscriber=subscriber).select_related("tier").first()
+
+
+def missing_for_paid(publication, options: MembershipSettings | None = None) -> list[str]:
+    """What Korean e-commerce law (전자상거래법 제10조) asks to show before paid tiers can be
+    turned on, as the names of the fields still empty."""
+    from django.utils.translation import gettext as _
+
+    options = options or settings_of(publication)
+    needed = [
+        (publication.company_name, _("company name")),
+        (publication.representative, _("representative")),
+        (publication.address, _("address")),
+        (publication.phone, _("phone")),
+        (publication.contact_email, _("contact email")),
+        (publication.business_number, _("business registration number")),
+        (publication.mail_order_number, _("mail-order business report number")),
+        (options.mail_order_office, _("office that issued the mail-order report number")),
+        (options.hosting_provider, _("hosting provider")),
+        (publication.terms.strip(), _("terms of service")),
+        (publication.privacy.strip(), _("privacy policy")),
+        (publication.recurring_terms.strip(), _("recurring-payment terms")),
+    ]
+    return [label for value, label in needed if not value]
+
+
+def provider_ready(options: MembershipSettings) -> bool:
+    if options.provider == "stripe":
+        return bool(options.stripe_secret_key and options.stripe_webhook_secret)
+    if options.provider == "portone":
+        return bool(
+            options.portone_api_secret
+            and options.portone_webhook_secret
+            and options.portone_store_id
+            and options.portone_channel_key
+        )
+    return False
+
+
+def paid_ready(publication, options: MembershipSettings | None = None) -> bool:
+    """Paid tiers are on: switched on, a provider set up, and nothing the law asks missing."""
+    options = options or settings_of(publication)
+    return (
+        options.paid_enabled
+        and provider_ready(options)
+        and not missing_for_paid(publication, options)
+    )

@@ -89,3 +89,99 @@ def sign_in():
         return client
 
     return do
+
+
+@pytest.fixture
+def smtp(settings):
+    from tests.subscribers import smtp as real_smtp
+
+    with real_smtp.smtp_server() as (inbox, port):
+        backend = {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+        settings.MAILERS = {"default": backend, "transactional": backend}
+        yield inbox
+
+
+BUSINESS = {
+    "company_name": "주식회사 한지",
+    "representative": "김한지",
+    "address": "서울특별시 중구 세종대로 1",
+    "phone": "02-123-4567",
+    "contact_email": "help@weekly.example.com",
+    "business_number": "123-45-67890",
+    "mail_order_number": "제2026-서울중구-0001호",
+    "terms": "이용약관",
+    "privacy": "개인정보처리방침",
+    "recurring_terms": "정기결제 약관",
+}
+
+
+def _fill_business(publication) -> None:
+    for field, value in BUSINESS.items():
+        setattr(publication, field, value)
+    publication.save()
+
+
+@pytest.fixture
+def stripe_fake(settings):
+    from tests.memberships.fakes import FakeStripe
+
+    fake = FakeStripe().start()
+    settings.HANJI_STRIPE_API_BASE = fake.url
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def portone_fake(settings):
+    from tests.memberships.fakes import FakePortOne
+
+    fake = FakePortOne().start()
+    settings.HANJI_PORTONE_API_BASE = fake.url
+    yield fake
+    fake.stop()
+
+
+def _settings(publication, **fields):
+    from hanji.memberships.models import MembershipSettings
+
+    _fill_business(publication)
+    options, _ = MembershipSettings.objects.update_or_create(
+        publication=publication,
+        defaults={
+            "mail_order_office": "서울특별시 중구청",
+            "hosting_provider": "한지 클라우드",
+            "terms_version": "2026-12",
+            **fields,
+        },
+    )
+    actions.turn_on_paid(publication)
+    return options
+
+
+@pytest.fixture
+def with_stripe(publication, stripe_fake):
+    from tests.memberships.fakes import STRIPE_KEY, STRIPE_WEBHOOK_SECRET
+
+    return _settings(
+        publication,
+        provider="stripe",
+        stripe_secret_key=STRIPE_KEY,
+        stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
+    )
+
+
+@pytest.fixture
+def with_portone(publication, portone_fake):
+    from tests.memberships.fakes import PORTONE_SECRET, PORTONE_WEBHOOK_SECRET
+
+    return _settings(
+        publication,
+        provider="portone",
+        portone_api_secret=PORTONE_SECRET,
+        portone_webhook_secret=PORTONE_WEBHOOK_SECRET,
+        portone_store_id="store-test",
+        portone_channel_key="channel-key-test",
+    )
