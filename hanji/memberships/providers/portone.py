@@ -68,6 +68,18 @@ class PaymentRecord:
     billing_key: str = ""
 
 
+# The SDK gives each payment status its own class (and no status field).
+_STATUS_OF_CLASS = {
+    "PaidPayment": "PAID",
+    "FailedPayment": "FAILED",
+    "CancelledPayment": "CANCELLED",
+    "PartialCancelledPayment": "PARTIAL_CANCELLED",
+    "PayPendingPayment": "PAY_PENDING",
+    "ReadyPayment": "READY",
+    "VirtualAccountIssuedPayment": "VIRTUAL_ACCOUNT_ISSUED",
+}
+
+
 def _record(payment: Any) -> PaymentRecord:
     if isinstance(payment, dict):
         amount = (payment.get("amount") or {}).get("total", 0)
@@ -80,7 +92,7 @@ def _record(payment: Any) -> PaymentRecord:
         )
     return PaymentRecord(
         payment.id,
-        payment.status,
+        _STATUS_OF_CLASS.get(type(payment).__name__, "UNKNOWN"),
         int(payment.amount.total),
         str(payment.currency),
         getattr(payment, "billing_key", None) or "",
