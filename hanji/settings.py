@@ -176,6 +176,10 @@ HANJI_FETCH_ALLOW_PRIVATE = HANJI_ALLOW_PRIVATE_NETWORKS
 # Payment providers' API addresses: only ever changed to point at a local fake (tests, bench).
 HANJI_STRIPE_API_BASE = os.environ.get("HANJI_STRIPE_API_BASE", "")
 HANJI_PORTONE_API_BASE = os.environ.get("HANJI_PORTONE_API_BASE", "")
+# PortOne's browser SDK (requestIssueBillingKey), loaded on the checkout page.
+HANJI_PORTONE_BROWSER_SDK = os.environ.get(
+    "HANJI_PORTONE_BROWSER_SDK", "https://cdn.portone.io/v2/browser-sdk.js"
+)
 HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
 # DNS servers for custom-domain verification ("host:port", comma-separated); empty = the system's.
 HANJI_DNS_NAMESERVERS = [

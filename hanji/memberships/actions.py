@@ -183,3 +183,35 @@ def turn_on_paid(publication) -> None:
         raise ValidationError(_("Choose a payment provider and enter its keys first."))
     options.paid_enabled = True
     options.save()
+
+
+def change_membership(member: Member, what: str, period: str, return_url: str) -> str:
+    """The reader's own changes from the account page; returns a URL to go to, or "".
+    Stripe is told first and its answer read back; for PortOne, Hanji is the schedule."""
+    from hanji.memberships.providers import get_provider
+    from hanji.memberships.queries import settings_of
+
+    provider = (
+        get_provider(member.provider, settings_of(member.publication)) if member.provider else None
+    )
+    if what == "card":
+        if provider is None:
+            raise ValidationError(_("There is no card on this membership."))
+        return provider.manage_url(member, return_url)
+    if what in ("cancel", "resume"):
+        if provider is not None:
+            provider.set_cancel_at_period_end(member, what == "cancel")
+        (cancel_at_period_end if what == "cancel" else resume)(member)
+        return ""
+    if what == "switch":
+        if period not in Period.values or period == member.period:
+            raise ValidationError(_("Choose the other period."))
+        amount = member.tier.price(period)
+        if amount <= 0:
+            raise ValidationError(_("This tier has no price for that period."))
+        if provider is not None:
+            provider.switch_period(member, period, amount)
+        member.period, member.amount = period, amount
+        member.save(update_fields=["period", "amount", "updated_at"])
+        return ""
+    raise ValidationError(_("Unknown request."))

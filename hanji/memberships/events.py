@@ -65,6 +65,7 @@ def receive(publication, provider_name: str, body: bytes, headers) -> tuple[int,
     return 200, outcome
 
 
+@transaction.atomic
 def grant_from_checkout(
     checkout: Checkout,
     *,

@@ -115,3 +115,19 @@ def paid_ready(publication, options: MembershipSettings | None = None) -> bool:
         and provider_ready(options)
         and not missing_for_paid(publication, options)
     )
+
+
+def renewal_dates(now: datetime | None = None) -> dict[str, datetime]:
+    from hanji.memberships.providers.portone import period_after
+
+    now = now or timezone.now()
+    return {"month": period_after(now, "month"), "year": period_after(now, "year")}
+
+
+def next_charge(member: Member) -> tuple[datetime, int, str] | None:
+    """(when, amount, currency) of the member's next charge, or None when none is coming."""
+    if member.status not in (MemberStatus.ACTIVE, MemberStatus.TRIALING, MemberStatus.PAST_DUE):
+        return None
+    when = member.next_retry_at if member.status == MemberStatus.PAST_DUE else None
+    when = when or member.current_period_end
+    return (when, member.amount, member.currency) if when else None

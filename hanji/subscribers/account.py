@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -110,6 +111,10 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     # A new session key on sign-in: a key planted before cannot ride along.
     request.session.cycle_key()
     request.session[_session_key(publication)] = subscriber.pk
+    # A reader sent to sign in from a page (the membership checkout) goes back to it.
+    back = request.session.pop("hanji_after_sign_in", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts=None) and back.startswith("/"):
+        return redirect(back)
     return redirect("subscribers:account")
 
 

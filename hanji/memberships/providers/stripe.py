@@ -211,6 +211,17 @@ class StripeProvider:
 
     # --- checkout and account -----------------------------------------------------------
 
+    def settle_checkout(self, checkout) -> str:
+        """The reader is back from Checkout: read the session from Stripe (never from the
+        browser) and grant as checkout.session.completed would; the webhook then finds
+        the checkout already granted."""
+        if not checkout.provider_reference:
+            return "no session"
+        session = self._client().v1.checkout.sessions.retrieve(checkout.provider_reference)
+        if session.get("status") != "complete":
+            return "not paid"
+        return self._checkout_completed(checkout.publication, session.to_dict())
+
     def start_checkout(self, checkout, *, success_url: str, cancel_url: str) -> CheckoutStart:
         tier = checkout.tier
         subscription_data: dict[str, Any] = {"metadata": {"hanji_order": checkout.order_id}}
