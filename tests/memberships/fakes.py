@@ -76,10 +76,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
 
-    def _answer(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
+    def _answer(self, status: int, body, headers: dict | None = None) -> None:
+        html = isinstance(body, str)
+        data = body.encode() if html else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "text/html; charset=utf-8" if html else "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -95,6 +98,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str, body: bytes) -> None:
         path = urlsplit(self.path).path
+        if path.startswith("/pay/"):  # the provider's own page, in a browser
+            self._answer(*self.fake.page(method, path))
+            return
         with self.fake.lock:
             self.fake.requests.append((method, path))
             status, answer = self.fake.handle(method, path, body, self.headers)
@@ -134,6 +140,9 @@ class FakeStripe(_Server):
             }
             self.sessions[sid] = session
             return 200, session
+        if method == "GET" and (match := re.fullmatch(r"/v1/checkout/sessions/(\w+)", path)):
+            found = self.sessions.get(match[1])
+            return (200, {k: v for k, v in found.items() if k != "params"}) if found else (404, {})
         if match := re.fullmatch(r"/v1/subscriptions/([\w]+)", path):
             sub = self.subscriptions.get(match[1])
             if sub is None:
@@ -164,6 +173,20 @@ class FakeStripe(_Server):
         return 404, {"error": {"type": "invalid_request_error", "message": f"{method} {path}"}}
 
     # --- what happens at Stripe when the reader pays (test helpers) ---------------------
+
+    def page(self, method: str, path: str):
+        """Stripe Checkout's hosted page, stubbed: one button that pays."""
+        session_id = path.rsplit("/", 1)[1]
+        session = self.sessions.get(session_id)
+        if session is None:
+            return 404, "<h1>No such session</h1>"
+        if method == "POST":
+            self.pay(session_id)
+            return 303, "", {"Location": session["success_url"]}
+        return 200, (
+            f'<!doctype html><title>Stripe Checkout (test)</title><form method="post">'
+            f'<p>{session["customer_email"]}</p><button id="stripe-pay">Pay</button></form>'
+        )
 
     def pay(self, session_id: str, *, status: str = "active") -> dict:
         """The reader paid on Stripe's page: a customer and a subscription exist now.

@@ -218,9 +218,10 @@ class StripeProvider:
         if not checkout.provider_reference:
             return "no session"
         session = self._client().v1.checkout.sessions.retrieve(checkout.provider_reference)
+        session = session.to_dict()
         if session.get("status") != "complete":
             return "not paid"
-        return self._checkout_completed(checkout.publication, session.to_dict())
+        return self._checkout_completed(checkout.publication, session)
 
     def start_checkout(self, checkout, *, success_url: str, cancel_url: str) -> CheckoutStart:
         tier = checkout.tier
