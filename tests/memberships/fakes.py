@@ -80,9 +80,12 @@ class _Handler(BaseHTTPRequestHandler):
         html = isinstance(body, str)
         data = body.encode() if html else json.dumps(body).encode()
         self.send_response(status)
-        for name, value in (headers or {}).items():
+        headers = dict(headers or {})
+        headers.setdefault(
+            "Content-Type", "text/html; charset=utf-8" if html else "application/json"
+        )
+        for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "text/html; charset=utf-8" if html else "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -98,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str, body: bytes) -> None:
         path = urlsplit(self.path).path
-        if path.startswith("/pay/"):  # the provider's own page, in a browser
+        if path.startswith(("/pay/", "/browser-sdk")):  # the provider's own page or script
             self._answer(*self.fake.page(method, path))
             return
         with self.fake.lock:
@@ -325,6 +328,16 @@ class FakePortOne(_Server):
             "disputes": [],
         }
         return 200, {"payment": {"pgTxId": f"pg-{payment_id}", "paidAt": _now_iso()}}
+
+    def page(self, method: str, path: str):
+        """PortOne's browser SDK, stubbed: requestIssueBillingKey answers with a billing key
+        at once (the card window is PortOne's, not ours to test)."""
+        script = (
+            "window.PortOne = {requestIssueBillingKey: function (params) {"
+            " window.__portoneParams = params;"
+            " return Promise.resolve({billingKey: 'billing-key-from-browser'}); }};"
+        )
+        return 200, script, {"Content-Type": "application/javascript"}
 
     @staticmethod
     def _amount(total: int, paid: int) -> dict:
