@@ -11,6 +11,7 @@ urlpatterns = [
     # The admin signs in through the studio (password limits, second factor), never its own form.
     path("admin/login/", admin_sign_in, name="admin_login"),
     path("admin/", admin.site.urls),
+    path("studio/", include("hanji.memberships.studio_urls")),
     path("studio/", include("hanji.studio.urls")),
     path("", include("hanji.subscribers.urls")),
     path("", include("hanji.sending.urls")),
