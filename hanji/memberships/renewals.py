@@ -44,13 +44,14 @@ def run_due_renewals(now: datetime | None = None) -> dict[str, int]:
     """Renew everyone due at `now`, in pages by id (keyset, never OFFSET)."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
+    providers: dict[int, PortOneProvider] = {}
     last = 0
     while True:
         ids = list(due(now).filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH])
         if not ids:
             break
         for member_id in ids:
-            outcome = renew_member(member_id, now)
+            outcome = renew_member(member_id, now, providers)
             counts[outcome] = counts.get(outcome, 0) + 1
         last = ids[-1]
     counts["ended"] = counts.get("ended", 0) + end_finished(now)
@@ -99,7 +100,9 @@ def _claim(member: Member, now: datetime) -> Payment | None:
         return Payment.objects.get(charge_key=key) if taken else None
 
 
-def renew_member(member_id: int, now: datetime | None = None) -> str:
+def renew_member(member_id: int, now: datetime | None = None, providers: dict | None = None) -> str:
+    """Charge one due member once (see the module's docstring); `providers` keeps one
+    PortOne client per publication across a run."""
     now = now or timezone.now()
     member = Member.objects.select_related("tier", "publication", "subscriber").get(pk=member_id)
     if not due(now).filter(pk=member_id).exists():
@@ -109,7 +112,12 @@ def renew_member(member_id: int, now: datetime | None = None) -> str:
         return "claimed elsewhere"
     from hanji.memberships.queries import settings_of
 
-    provider = PortOneProvider(settings_of(member.publication))
+    providers = {} if providers is None else providers
+    provider = providers.get(member.publication_id)
+    if provider is None:
+        provider = providers[member.publication_id] = PortOneProvider(
+            settings_of(member.publication)
+        )
     charge = provider.charge(
         payment_id=payment.provider_payment_id,
         billing_key=member.billing_key,

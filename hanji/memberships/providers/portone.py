@@ -106,14 +106,18 @@ class PortOneProvider:
         self.settings = settings
 
     def _payments(self):
+        """One API client per provider object: its connections are kept alive across the
+        charges of a renewal run."""
         from portone_server_sdk import PaymentClient
 
         if not self.settings.portone_api_secret:
             raise ProviderError("PortOne's API secret is not set")
-        return PaymentClient(
-            secret=self.settings.portone_api_secret,
-            base_url=api_base("portone", "https://api.portone.io"),
-        )
+        if getattr(self, "_client", None) is None:
+            self._client = PaymentClient(
+                secret=self.settings.portone_api_secret,
+                base_url=api_base("portone", "https://api.portone.io"),
+            )
+        return self._client
 
     def get_payment(self, payment_id: str) -> PaymentRecord:
         return _record(self._payments().get_payment(payment_id=payment_id))
