@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "hanji.site",
     "hanji.studio",
     "hanji.engagement",
+    "hanji.memberships",
     # Only for its static files (the ProseMirror editor the studio loads).
     "django_prose_editor",
 ]
@@ -175,6 +176,13 @@ HANJI_ALLOW_PRIVATE_NETWORKS = env_bool(
 )
 HANJI_FETCH_ALLOW_PRIVATE = HANJI_ALLOW_PRIVATE_NETWORKS
 # The publication (slug) the instance's own host serves at `/`; empty: the first one made.
+# Payment providers' API addresses: only ever changed to point at a local fake (tests, bench).
+HANJI_STRIPE_API_BASE = os.environ.get("HANJI_STRIPE_API_BASE", "")
+HANJI_PORTONE_API_BASE = os.environ.get("HANJI_PORTONE_API_BASE", "")
+# PortOne's browser SDK (requestIssueBillingKey), loaded on the checkout page.
+HANJI_PORTONE_BROWSER_SDK = os.environ.get(
+    "HANJI_PORTONE_BROWSER_SDK", "https://cdn.portone.io/v2/browser-sdk.js"
+)
 HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
 # DNS servers for custom-domain verification ("host:port", comma-separated); empty = the system's.
 HANJI_DNS_NAMESERVERS = [
@@ -211,6 +219,7 @@ HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
     "hanji.sending.actions.start_due_sends": 15,
     "hanji.publications.actions.check_pending_domains": 600,
+    "hanji.memberships.renewals.run_due_renewals": 600,
 }
 
 # --- email ----------------------------------------------------------------------------------

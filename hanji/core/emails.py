@@ -51,10 +51,10 @@ def sender(publication: Publication | None, name: str = "", address: str = "") -
 
 
 def render(
-    name: str, context: dict[str, Any], publication: Publication | None
+    name: str, context: dict[str, Any], publication: Publication | None, language: str = ""
 ) -> tuple[str, str, str]:
-    """(subject, text, html) of email `name`, in the publication's language."""
-    language = publication.language if publication else settings.LANGUAGE_CODE
+    """(subject, text, html) of email `name`, in `language` or the publication's."""
+    language = language or (publication.language if publication else settings.LANGUAGE_CODE)
     context = {**_brand(publication), **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{name}-subject.txt", context)
@@ -74,8 +74,9 @@ def send(
     headers: dict[str, str] | None = None,
     reply_to: list[str] | None = None,
     using: str = "transactional",
+    language: str = "",
 ) -> EmailMultiAlternatives:
-    subject, text, html = render(name, context, publication)
+    subject, text, html = render(name, context, publication, language)
     message = EmailMultiAlternatives(
         subject,
         text,

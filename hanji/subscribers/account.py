@@ -107,7 +107,9 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     except BadToken as error:
         return bad_link(request, error)
     start_reader_session(request, publication, subscriber)
-    return redirect(actions.sign_in_next(publication, token) or "subscribers:account")
+    # A reader sent to sign in from a page (the membership checkout) goes back to it.
+    back = safe_next(request.session.pop("hanji_after_sign_in", ""))
+    return redirect(actions.sign_in_next(publication, token) or back or "subscribers:account")
 
 
 @require_POST

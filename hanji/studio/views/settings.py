@@ -134,8 +134,8 @@ def sending(request: HttpRequest, access: Access) -> HttpResponse:
 @require_safe
 @publication_view("settings")
 def billing(request: HttpRequest, access: Access) -> HttpResponse:
-    """The place where payments are set up (memberships fill it)."""
-    return render(request, "studio/settings/billing.html", context(access, screen="billing"))
+    """Payments are set up by the memberships app's billing screen."""
+    return redirect("memberships_studio:billing", slug=access.publication.slug)
 
 
 def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
