@@ -33,15 +33,17 @@ _TOKEN = re.compile(rf"[{_HANGUL}]+(?:\s+(?=[{_HANGUL}]))?|[^\W_{_HANGUL}]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LATIN = re.compile(r"[a-z][a-z0-9]*")
 
-# Particles and endings that a reader may type after a noun (longest first). Dropped from the
-# end of a Hangul query word when at least two syllables remain.
+# Particles and endings that a reader may type after a noun, dropped from the end of a Hangul
+# query word (longest first) when at least two syllables remain. Those that also end many
+# nouns (이 고양이, 가 전문가, 과 결과, 로 경로, 도 가속도) only when three remain; 만 and 나
+# never (알트만, 하나).
 PARTICLES = sorted(
-    """은 는 이 가 을 를 에 의 도 와 과 로 으로 에서 에게 한테 까지 부터 처럼 보다 만 이나 나
-    이다 입니다 이고 이며 에는 에서는 으로는 로는 과의 와의 이라는 라는 이란 란 들 들이 들은 들을
-    의해 에대한 에대해""".split(),
+    """은 는 을 를 의 에 와 으로 에서 에게 한테 까지 부터 처럼 보다 이나 이다 입니다 이고 이며
+    에는 에서는 으로는 로는 과의 와의 이라는 라는 이란 들이 들은 들을 들의 에대한 에대해""".split(),
     key=len,
     reverse=True,
 )
+AMBIGUOUS_PARTICLES = ["이", "가", "과", "로", "도", "들"]
 
 
 def fold(text: str) -> str:
@@ -115,6 +117,8 @@ def strip_particle(word: str) -> str:
     for particle in PARTICLES:
         if word.endswith(particle) and len(word) - len(particle) >= 2:
             return word[: -len(particle)]
+    if word[-1] in AMBIGUOUS_PARTICLES and len(word) >= 4:
+        return word[:-1]
     return word
 
 
@@ -143,7 +147,8 @@ def parse_query(raw: str) -> list[QueryWord]:
             if len(core) == 1:
                 result.append(QueryWord(core, [core + "*"]))
             else:
-                result.append(QueryWord(core, bigrams(core), [core] if len(core) > 2 else []))
+                whole = [w for w in dict.fromkeys([core, word]) if len(w) > 2]
+                result.append(QueryWord(core, bigrams(core), whole))
         elif _LATIN.fullmatch(word) and len(word) >= 4:
             stem = _english_stem(word)
             result.append(QueryWord(word, [stem + "*"], [word], latin=True))
