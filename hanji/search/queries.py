@@ -50,20 +50,20 @@ def search_posts(
     query: str,
     *,
     full_text_of: QuerySet[Post] | None = None,
-    drafts: bool = False,
+    visible: QuerySet[Post] | None = None,
     limit: int = MAX_RESULTS,
 ) -> list[SearchResult]:
     """The publication's posts matching the query, best first (see hanji.search.backends).
 
-    `drafts` (the studio) searches every post, not only the published ones; the studio
-    passes `full_text_of=Post.objects.filter(publication=...)`.
+    `visible` is the posts that may be listed: the published ones unless told (the studio
+    passes the posts the team member sees, drafts included, and the same as `full_text_of`).
     """
     words = parse_query(query)
     if not words:
         return []
     add_typo_corrections(words)
-    posts = Post.objects.filter(publication=publication)
-    visible = posts if drafts else posts.published()
+    if visible is None:
+        visible = Post.objects.published().filter(publication=publication)
     scope = backends.Scope(publication.pk, visible, full_text_of)
     hits = _best_per_post(backends.match(words, scope, limit * 2), limit)
     return _results(hits, words)

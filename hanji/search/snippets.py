@@ -25,7 +25,7 @@ def needles(words: list[QueryWord]) -> re.Pattern | None:
             if is_hangul(text):
                 parts.append(r"\s*".join(map(re.escape, text)))
             else:
-                parts.append(re.escape(text) + (r"\w*" if word.latin else ""))
+                parts.append(re.escape(text) + ("[a-z0-9]*" if word.latin else ""))
     if not parts:
         return None
     parts.sort(key=len, reverse=True)

@@ -45,7 +45,9 @@ def test_a_draft_is_found_only_in_the_studio_search(make_post, publication):
     make_post(title="초안 투자 메모", publish=False)
     assert titles(publication, "투자") == []
     everything = Post.objects.filter(publication=publication)
-    assert titles(publication, "투자", drafts=True, full_text_of=everything) == ["초안 투자 메모"]
+    assert titles(publication, "투자", visible=everything, full_text_of=everything) == [
+        "초안 투자 메모"
+    ]
 
 
 def test_publish_and_unpublish_show_and_hide_the_post_at_once(make_post, publication):
