@@ -5,15 +5,15 @@ A text becomes a list of *terms*, each a run of letters and digits that both SQL
 
 1. The text is folded: NFKC (full-width Latin and digits become ASCII), lower case, and
    accents removed from Latin letters (café → cafe). Hangul syllables are kept as they are.
-2. A Hangul word (a run of syllables) gives its syllable bigrams (샘알트만이 → 샘알 알트 트만 만이),
-   the whole word, and a bigram across the space to the next Hangul word (샘 알트만 → 샘알), so a
-   compound is found whether it is written with or without a space. A one-syllable word is
-   its own term.
+2. A Hangul word (a run of syllables) gives its syllable bigrams (샘알트만이 → 샘알 알트 트만 만이)
+   and the whole word. A one-syllable word is its own term.
 3. Any other word (Latin, digits, other scripts) is one term.
 
 A query is made of groups, one per query word; a post matches when every group matches (see
 `QueryWord`). A Hangul query word matches by its bigrams, so 알트만 finds 알트만은, 알트만이 and
-샘알트만; particles at the end of a query word are dropped (알트만은 → 알트만).
+샘알트만; particles at the end of a query word are dropped (알트만은 → 알트만). A compound is
+found written with or without a space: 샘 알트만 matches 샘알트만 (샘 as a prefix of 샘알), and
+샘알트만 matches 샘 알트만 through its splits (샘 + 알트만, each split an alternative).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ MAX_WORD_CHARS = 40  # longer "words" (hashes, base64) are not words anyone sear
 _HANGUL = "\uac00-\ud7a3"
 # A Hangul run, or a run of other letters and digits (\w without the underscore).
 _WORD = re.compile(rf"[{_HANGUL}]+|[^\W_{_HANGUL}]+")
-_TOKEN = re.compile(rf"[{_HANGUL}]+(?:\s+(?=[{_HANGUL}]))?|[^\W_{_HANGUL}]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LATIN = re.compile(r"[a-z][a-z0-9]*")
 
@@ -67,23 +66,15 @@ def bigrams(word: str) -> list[str]:
 def index_terms(text: str) -> list[str]:
     """The terms of one field's text, in order (see the module's docstring)."""
     terms: list[str] = []
-    previous = ""  # the Hangul word just before, when only spaces separate the two
-    for match in _TOKEN.finditer(fold(text)):
-        raw = match.group()
-        word = raw.rstrip()
+    for word in _WORD.findall(fold(text)):
         if len(word) > MAX_WORD_CHARS:
-            previous = ""
             continue
         if is_hangul(word):
-            if previous:
-                terms.append(previous[-1] + word[0])
             terms.extend(bigrams(word))
             if len(word) > 2:
                 terms.append(word)
-            previous = word if raw != word else ""
         else:
             terms.append(word)
-            previous = ""
     return terms
 
 
@@ -104,12 +95,14 @@ def latin_words(text: str) -> set[str]:
 @dataclass
 class QueryWord:
     """One word of the query. It matches a post when all of `terms` are there (a term ending
-    in `*` is a prefix), or when one of `alternatives` (whole words: the word itself, the
-    typo corrections, two Latin words written as one) is."""
+    in `*` is a prefix), or all of one of `splits` (a compound cut in two: 샘 + 알트만), or
+    one of `alternatives` (whole words: the word itself, the typo corrections, two Latin words
+    written as one)."""
 
     text: str  # the folded word as the reader typed it (for highlighting)
     terms: list[str]
     alternatives: list[str] = field(default_factory=list)
+    splits: list[list[str]] = field(default_factory=list)
     latin: bool = False
 
 
@@ -139,7 +132,7 @@ def parse_query(raw: str) -> list[QueryWord]:
     """The query's words. Every character outside letters and digits (quotes, `*`, `-`, `^`,
     parentheses, operators' punctuation) only separates words, so no input is ever a query
     operator: NEAR, OR and AND are searched as the words they are."""
-    words = [w for w in _WORD.findall(fold(clean_query(raw))) if len(w) <= MAX_WORD_CHARS]
+    words = _query_words(fold(clean_query(raw)))
     result: list[QueryWord] = []
     for word in dict.fromkeys(words):  # repeated words add nothing
         if is_hangul(word):
@@ -148,7 +141,7 @@ def parse_query(raw: str) -> list[QueryWord]:
                 result.append(QueryWord(core, [core + "*"]))
             else:
                 whole = [w for w in dict.fromkeys([core, word]) if len(w) > 2]
-                result.append(QueryWord(core, bigrams(core), whole))
+                result.append(QueryWord(core, bigrams(core), whole, _splits(core)))
         elif _LATIN.fullmatch(word) and len(word) >= 4:
             stem = _english_stem(word)
             result.append(QueryWord(word, [stem + "*"], [word], latin=True))
@@ -158,6 +151,33 @@ def parse_query(raw: str) -> list[QueryWord]:
             break
     _join_latin_pairs(result)
     return result
+
+
+def _query_words(text: str) -> list[str]:
+    """The words of a folded query; a particle glued to a Latin word (OpenAI가) is dropped."""
+    words, end = [], -1
+    for match in _WORD.finditer(text):
+        word = match.group()
+        glued = match.start() == end and words and not is_hangul(words[-1])
+        end = match.end()
+        if len(word) > MAX_WORD_CHARS:
+            continue
+        if glued and is_hangul(word) and _is_particle(word):
+            continue
+        words.append(word)
+    return words
+
+
+def _is_particle(word: str) -> bool:
+    return word in PARTICLES or word in AMBIGUOUS_PARTICLES or word in ("만", "이나", "나")
+
+
+def _splits(word: str) -> list[list[str]]:
+    """샘알트만 → [샘, 알트, 트만], [샘알, 트만], [샘알트, 만]... each part's terms: the compound
+    written with a space at that point (a one-syllable part is a whole word)."""
+    if not 3 <= len(word) <= 8:
+        return []
+    return [bigrams(word[:i]) + bigrams(word[i:]) for i in range(1, len(word))]
 
 
 def _join_latin_pairs(words: list[QueryWord]) -> None:

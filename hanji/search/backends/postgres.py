@@ -19,11 +19,10 @@ def _term(term: str, weight: str) -> str:
 
 
 def _word(word: QueryWord, weight: str) -> str:
-    expression = "(" + " & ".join(_term(t, weight) for t in word.terms) + ")"
-    if word.alternatives:
-        alternatives = [_term(t, weight) for t in word.alternatives]
-        expression = "(" + " | ".join([expression, *alternatives]) + ")"
-    return expression
+    options = [word.terms, *word.splits]
+    expressions = ["(" + " & ".join(_term(t, weight) for t in terms) + ")" for terms in options]
+    expressions += (_term(t, weight) for t in word.alternatives)
+    return expressions[0] if len(expressions) == 1 else "(" + " | ".join(expressions) + ")"
 
 
 def expression(words: list[QueryWord], weight: str = "") -> str:

@@ -17,10 +17,10 @@ def _term(term: str) -> str:
 
 
 def _word(word: QueryWord) -> str:
-    expression = "(" + " AND ".join(_term(t) for t in word.terms) + ")"
-    if word.alternatives:
-        expression = "(" + " OR ".join([expression, *map(_term, word.alternatives)]) + ")"
-    return expression
+    options = [word.terms, *word.splits]
+    expressions = ["(" + " AND ".join(map(_term, terms)) + ")" for terms in options]
+    expressions += map(_term, word.alternatives)
+    return expressions[0] if len(expressions) == 1 else "(" + " OR ".join(expressions) + ")"
 
 
 def expression(words: list[QueryWord]) -> str:
