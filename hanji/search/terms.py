@@ -142,7 +142,7 @@ def parse_query(raw: str) -> list[QueryWord]:
             else:
                 whole = [w for w in dict.fromkeys([core, word]) if len(w) > 2]
                 result.append(QueryWord(core, bigrams(core), whole, _splits(core)))
-        elif _LATIN.fullmatch(word) and len(word) >= 4:
+        elif _LATIN.fullmatch(word) and len(word) >= 3:
             stem = _english_stem(word)
             result.append(QueryWord(word, [stem + "*"], [word], latin=True))
         else:
@@ -177,7 +177,11 @@ def _splits(word: str) -> list[list[str]]:
     written with a space at that point (a one-syllable part is a whole word)."""
     if not 3 <= len(word) <= 8:
         return []
-    return [bigrams(word[:i]) + bigrams(word[i:]) for i in range(1, len(word))]
+
+    def part(piece: str) -> list[str]:
+        return bigrams(piece) if len(piece) > 1 else [piece + "*"]  # 황 also finds 황은
+
+    return [part(word[:i]) + part(word[i:]) for i in range(1, len(word))]
 
 
 def _join_latin_pairs(words: list[QueryWord]) -> None:
