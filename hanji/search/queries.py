@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.safestring import SafeString
 
 from hanji.posts.models import Post, Visibility
@@ -81,12 +81,11 @@ def _results(hits: list[backends.Hit], words: list[QueryWord]) -> list[SearchRes
         return []
     ids = [h.post_id for h in hits]
     posts = Post.objects.select_related("category").defer("body").in_bulk(ids)
-    texts = dict(
-        ((post_id, part), text)
-        for post_id, part, text in SearchEntry.objects.filter(post_id__in=ids).values_list(
-            "post_id", "part", "text"
-        )
-    )
+    wanted = Q()
+    for hit in hits:
+        wanted |= Q(post_id=hit.post_id, part=hit.part)
+    rows = SearchEntry.objects.filter(wanted).values_list("post_id", "part", "text")
+    texts = {(post_id, part): text for post_id, part, text in rows}
     pattern = needles(words)
     results = []
     for hit in hits:

@@ -66,12 +66,11 @@ def best_window(text: str, pattern: re.Pattern | None) -> tuple[int, int]:
 
 
 def snippet(text: str, pattern: re.Pattern | None) -> SafeString:
-    text = " ".join(text.split())
     begin, end = best_window(text, pattern)
     if begin > 0:  # start at a word boundary
         space = text.find(" ", begin, begin + 20)
         begin = space + 1 if space != -1 else begin
-    piece = text[begin:end]
+    piece = " ".join(text[begin:end].split())  # only the window: a text may be 40 KB
     html = highlight(piece, pattern)
     prefix = "… " if begin > 0 else ""
     suffix = " …" if end < len(text) else ""
