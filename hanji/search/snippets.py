@@ -70,6 +70,9 @@ def snippet(text: str, pattern: re.Pattern | None) -> SafeString:
     if begin > 0:  # start at a word boundary
         space = text.find(" ", begin, begin + 20)
         begin = space + 1 if space != -1 else begin
+    if end < len(text):  # end at a word boundary
+        space = text.rfind(" ", end - 30, end)
+        end = space if space > begin else end
     piece = " ".join(text[begin:end].split())  # only the window: a text may be 40 KB
     html = highlight(piece, pattern)
     prefix = "… " if begin > 0 else ""
