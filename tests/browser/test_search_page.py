@@ -66,3 +66,24 @@ def test_a_reader_searches_from_the_header_and_sees_marked_results(
         assert page.locator(".search-empty").count() == 1
         page.screenshot(path=artifacts / f"search-empty-{language}-{name}.png")
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["ko-KR", "en-US"])
+def test_an_editor_searches_drafts_in_the_studio(
+    studio_page, editor, make_post, artifacts, live_server, locale
+):
+    make_post(
+        title="초안: 알트만 인터뷰", body="아직 다듬는 중인 알트만 인터뷰 원고", publish=False
+    )
+    make_post(title="지난주 소식", body="알트만은 돌아왔다.")
+    for name, options in {"desktop": DESKTOP, "phone": PHONE}.items():
+        page = studio_page(editor.email, locale=locale, **options)
+        page.goto(f"{live_server.url}/studio/p/weekly/posts/")
+        with page.expect_navigation():
+            page.click(".search-link a")
+        page.fill("#s-q", "알트만")
+        with page.expect_navigation():
+            page.press("#s-q", "Enter")
+        assert page.locator(".search-hit").count() == 2
+        assert page.locator(".search-hit mark").count() >= 2
+        page.screenshot(path=artifacts / f"studio-search-{locale}-{name}.png", full_page=True)
