@@ -119,3 +119,15 @@ def test_a_paid_post_has_a_public_part_and_a_whole_text_entry(make_post, publica
     parts = dict(SearchEntry.objects.filter(post=post).values_list("part", "text"))
     assert "비밀" not in parts[Part.PUBLIC] and "공개" in parts[Part.PUBLIC]
     assert "비밀" in parts[Part.FULL]
+
+
+def test_a_scheduled_post_is_found_from_its_publish_time_without_a_reindex(make_post, publication):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    post = make_post(title="예약된 글", publish=False)
+    publish_post(post, at=timezone.now() + timedelta(hours=1))
+    assert titles(publication, "예약") == []
+    Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(minutes=1))
+    assert titles(publication, "예약") == ["예약된 글"]
