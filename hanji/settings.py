@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "hanji.posts",
     "hanji.subscribers",
     "hanji.sending",
+    "hanji.search",
     "hanji.site",
     "hanji.studio",
     "hanji.engagement",

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hanji.posts.body import filter_blocks, split_at_paywall
-from hanji.posts.models import Visibility
+from hanji.posts.models import Post, Visibility
 from hanji.subscribers.models import Subscriber, SubscriberStatus
 
 
@@ -125,6 +126,32 @@ def visible_body(reader: Subscriber | None, post) -> str:
 def public_body(post) -> str:
     """What anyone may see: for feeds, previews, search snippets and meta descriptions."""
     return body_for(ANONYMOUS, post)[0]
+
+
+def readable_posts(reader: Subscriber | None, publication) -> QuerySet[Post]:
+    """The publication's posts `reader` may read whole: `can_read` as a query (search)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from hanji.memberships.models import PostTier
+
+    if reader is not None and reader.publication_id != publication.pk:
+        reader = None
+    access = reader_access(reader)
+    allowed = Q(visibility=Visibility.PUBLIC)
+    if access.confirmed or access.paid:
+        allowed |= Q(visibility=Visibility.SUBSCRIBERS)
+    if access.paid:
+        limited = PostTier.objects.filter(post=OuterRef("pk"))
+        open_to_reader = limited.filter(tier_id__in=access.tier_ids)
+        allowed |= Q(visibility=Visibility.PAID) & (~Exists(limited) | Exists(open_to_reader))
+    return Post.objects.filter(publication=publication).filter(allowed)
+
+
+def without_blocks(post) -> str:
+    """The body with every members-only block taken out (what search may quote to readers
+    who may read the whole post: a block's text, such as a chat room's password, is never
+    found or quoted)."""
+    return filter_blocks(post.body, lambda kind, slug: False)
 
 
 def differs_by_reader(post) -> bool:

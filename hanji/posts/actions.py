@@ -13,6 +13,7 @@ from hanji.posts.body import has_paywall, make_excerpt, markdown_to_html, saniti
 from hanji.posts.models import Category, Post, Status, Tag, Visibility
 from hanji.posts.slugs import readable_slug, unique_slug
 from hanji.publications.models import Author, Publication
+from hanji.search.actions import index_post
 
 
 def get_or_create_category(publication: Publication, name: str) -> Category:
@@ -79,6 +80,7 @@ def save_post(
     post.tags.set(get_or_create_tags(publication, tags))
     if authors:
         post.authors.set(list(authors))
+    index_post(post)
     return post
 
 

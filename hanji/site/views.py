@@ -6,7 +6,6 @@ import json
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -24,6 +23,8 @@ from hanji.posts.body import markdown_to_html
 from hanji.posts.models import Category, Post, Tag
 from hanji.posts.queries import PostPage, get_post_page, listed_posts
 from hanji.publications.models import Author, Publication
+from hanji.search.queries import reader_full_text, search_posts
+from hanji.search.terms import clean_query
 from hanji.site import feeds
 from hanji.site.queries import latest_posts
 
@@ -176,18 +177,12 @@ def legal_page(request: HttpRequest, page: str) -> HttpResponse:
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     publication = _publication(request)
-    query = request.GET.get("q", "").strip()[:200]
+    query = clean_query(request.GET.get("q", ""))
     results = []
     if query:
-        results = list(
-            listed_posts(publication)
-            .filter(visibility="public")
-            .filter(
-                Q(title__icontains=query)
-                | Q(subtitle__icontains=query)
-                | Q(excerpt__icontains=query)
-            )[:50]
-        )
+        reader = current_reader(request)
+        full_text_of = reader_full_text(publication, reader)
+        results = search_posts(publication, query, full_text_of=full_text_of)
     return render(request, "site/search.html", {"query": query, "results": results})
 
 

@@ -6,6 +6,7 @@ from hanji.studio.views import (
     home,
     outbox,
     posts,
+    search,
     sends,
     settings,
     signup,
@@ -46,6 +47,7 @@ urlpatterns = [
     # one publication
     path(P, home.publication_home, name="home"),
     path(P + "posts/", posts.post_list, name="posts"),
+    path(P + "search/", search.post_search, name="post_search"),
     path(P + "posts/new/", posts.post_new, name="post_new"),
     path(P + "posts/<int:post_id>/", posts.post_edit, name="post_edit"),
     path(P + "posts/<int:post_id>/autosave/", posts.post_autosave, name="post_autosave"),

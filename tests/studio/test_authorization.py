@@ -22,6 +22,7 @@ RANK = {"author": 1, "editor": 2, "admin": 3, "owner": 4}
 PAGES = [
     ("studio:home", [], "author"),
     ("studio:posts", [], "author"),
+    ("studio:post_search", [], "author"),
     ("studio:post_edit", ["post"], "editor"),  # a published post of someone else
     ("studio:post_revisions", ["post"], "editor"),
     ("studio:preview", ["post"], "editor"),
