@@ -109,7 +109,6 @@ urlpatterns = [
     path(P + "settings/business/", settings.business, name="settings_business"),
     path(P + "settings/engagement/", settings.engagement, name="settings_engagement"),
     path(P + "settings/sending/", settings.sending, name="settings_sending"),
-    path(P + "settings/billing/", settings.billing, name="settings_billing"),
     path(P + "settings/newsletters/", settings.newsletters, name="newsletters"),
     path(P + "settings/domains/", settings.domains, name="domains"),
     path(P + "settings/team/", settings.team, name="team"),

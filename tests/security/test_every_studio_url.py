@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from hanji.memberships.models import Tier
 from hanji.publications.models import Domain, Publication, Role, TeamMember
 from hanji.publications.queries import ROLE_RANK
 from hanji.studio.queries import CAPABILITIES
@@ -95,6 +96,17 @@ WHO = {
     "studio:domains": "admin",
     "studio:team": "admin",
     "studio:danger": "owner",
+    "studio:post_search": "author",
+    "studio:settings_business": "admin",
+    "studio:settings_engagement": "admin",
+    "studio:settings_sending": "admin",
+    "memberships_studio:overview": "admin",
+    "memberships_studio:members": "admin",
+    "memberships_studio:export": "admin",
+    "memberships_studio:comp": "admin",
+    "memberships_studio:tiers": "admin",
+    "memberships_studio:tier": "admin",
+    "memberships_studio:billing": "owner",
 }
 # URL parameters that point at one of A's things: the name in the world, per parameter.
 THINGS = {
@@ -105,6 +117,7 @@ THINGS = {
     "import_id": "import",
     "pk": "message",
     "comment_id": "comment",
+    "tier_id": "tier",
 }
 # The value of an `action` parameter: the most destructive one each view knows.
 ACTIONS = {"studio:send_control": "cancel", "engagement:moderate": "delete"}
@@ -281,6 +294,9 @@ def world(publication, owner, make_post, tmp_path, settings):
         "revision": post.revisions.create(title="옛 제목", body="<p>옛 본문</p>", kind="save"),
         "message": _outbox_message(publication),
         "comment": engagement.post_comment(post, subscriber, SECRETS["comment"]),
+        "tier": Tier.objects.create(
+            publication=publication, name="골드", slug="gold", currency="KRW", monthly_price=9000
+        ),
     }
 
 

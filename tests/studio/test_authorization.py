@@ -45,7 +45,6 @@ PAGES = [
     ("studio:settings_business", [], "admin"),
     ("studio:settings_engagement", [], "admin"),
     ("studio:settings_sending", [], "admin"),
-    ("studio:settings_billing", [], "admin"),
     ("studio:newsletters", [], "admin"),
     ("studio:domains", [], "admin"),
     ("studio:team", [], "admin"),

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
 from hanji.core.params import parse_int
 from hanji.engagement.models import EngagementSettings
@@ -129,13 +129,6 @@ def sending(request: HttpRequest, access: Access) -> HttpResponse:
         lambda data, files: [forms.TransportForm(data, instance=own, prefix="transport")],
         instance_transport=bool(django_settings.EMAIL_URL),
     )
-
-
-@require_safe
-@publication_view("settings")
-def billing(request: HttpRequest, access: Access) -> HttpResponse:
-    """Payments are set up by the memberships app's billing screen."""
-    return redirect("memberships_studio:billing", slug=access.publication.slug)
 
 
 def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
