@@ -42,6 +42,18 @@ def policy_for(response: HttpResponse) -> dict[str, list[str]]:
     return {**POLICY, "frame-ancestors": [framed_by]}
 
 
+def allow_more(request: HttpRequest, response: HttpResponse, **sources: list[str]) -> HttpResponse:
+    """Set this response's policy with more sources for some directives (`script_src=[...]`):
+    for the few pages of Hanji's own making that load a provider's script (the PortOne
+    payment window). The middleware leaves a policy that is already set alone."""
+    policy = policy_for(response)
+    for name, extra in sources.items():
+        directive = name.replace("_", "-")
+        policy[directive] = [*policy.get(directive, []), *extra]
+    response.headers[HEADER] = build_policy(policy, get_nonce(request))
+    return response
+
+
 class ContentSecurityPolicyMiddleware(DjangoCSPMiddleware):
     """Django's CSP middleware (it makes the nonce) with Hanji's policy."""
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hanji.core.csp import allow_more
 from hanji.core.params import parse_int
 from hanji.engagement.readers import current_reader
 from hanji.memberships import actions, events, queries
@@ -132,15 +133,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("memberships:plans")
     if start.redirect_url:
         return redirect(start.redirect_url)
-    return render(
+    response = render(
         request,
         "memberships/portone_checkout.html",
         {
             "order": order,
-            "request_params": json.dumps(start.browser, ensure_ascii=False),
+            "request_params": start.browser,
             "sdk_url": settings.HANJI_PORTONE_BROWSER_SDK,
             "complete_url": reverse("memberships:portone_complete", args=[order.order_id]),
         },
+    )
+    # The payment window: PortOne's script, and the card companies' pages it frames.
+    sdk = urlsplit(settings.HANJI_PORTONE_BROWSER_SDK)
+    sdk_origin = f"{sdk.scheme}://{sdk.netloc}"
+    return allow_more(
+        request,
+        response,
+        script_src=[sdk_origin],
+        connect_src=[sdk_origin, "https://*.portone.io"],
+        frame_src=["https:"],
     )
 
 
