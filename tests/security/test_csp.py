@@ -220,6 +220,32 @@ def test_the_public_pages_raise_no_violation(watched, rich_post, live_server):
 
 
 @pytest.mark.browser
+def test_the_readers_own_pages_the_errors_and_the_admin_raise_no_violation(
+    watched, rich_post, publication, django_user_model
+):
+    from urllib.parse import urlsplit
+
+    from hanji.subscribers.links import preferences_url, unsubscribe_url
+
+    reader = Subscriber.objects.get(publication=publication)
+    visit = watched()
+    for url in (unsubscribe_url(publication, reader.pk), preferences_url(publication, reader.pk)):
+        visit.open(urlsplit(url).path)
+    visit.open("/account/")
+    visit.open("/search/?q=한지")
+    visit.open("/no-such-page/", status=404)
+    django_user_model.objects.create_superuser("root", "root@example.com", "pw-very-secret-1")
+    page = visit.open("/studio/login/")
+    page.fill("#id_username", "root@example.com")
+    page.fill("#id_password", "pw-very-secret-1")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    for path in ("/admin/", "/admin/posts/post/", f"/admin/posts/post/{rich_post.pk}/change/"):
+        visit.open(path)
+    assert visit.violations() == []
+
+
+@pytest.mark.browser
 def test_the_editor_and_the_studio_raise_no_violation(watched, rich_post, owner, publication):
     visit = watched(viewport={"width": 1280, "height": 900})
     page = visit.open("/studio/login/")
