@@ -231,7 +231,7 @@ def check_markdown(source: str) -> None:
         raise MarkdownRefused(
             gettext(
                 "This Markdown is %(length)s characters long; at most %(limit)s can be "
-                "converted at once. Paste it in parts."
+                "converted at once. It was pasted as plain text; paste it in parts to convert it."
             )
             % {"length": f"{len(source):,}", "limit": f"{MARKDOWN_MAX_CHARS:,}"},
             status=413,
@@ -240,7 +240,7 @@ def check_markdown(source: str) -> None:
         raise MarkdownRefused(
             gettext(
                 "This text has more than %(limit)s [ and < characters, too many to convert "
-                "as Markdown. It was not converted."
+                "from Markdown. It was pasted as plain text."
             )
             % {"limit": f"{MARKDOWN_MAX_OPENERS:,}"},
             status=400,

@@ -65,3 +65,49 @@ def test_the_caps_sit_on_the_edge_exactly():
         check_markdown("a" * (MARKDOWN_MAX_CHARS + 1))
     with pytest.raises(ValueError):
         check_markdown("[" * (MARKDOWN_MAX_OPENERS + 1))
+
+
+# --- in Chromium: the writer's paste is kept, and the editor says why it stayed plain --------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale,expected", [("ko-KR", "마크다운"), ("en-US", "Markdown")])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_paste_too_costly_to_convert_is_kept_and_the_editor_says_why(
+    browser, live_server, owner, publication, make_post, locale, expected, width
+):
+    from pathlib import Path
+
+    post = make_post(title="붙여넣기", body="첫 문단", publish=False)
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{live_server.url}/studio/login/")
+        page.fill("#id_username", owner.email)
+        page.fill("#id_password", "pw-very-secret-1")
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        page.goto(f"{live_server.url}/studio/p/{publication.slug}/posts/{post.pk}/")
+        body = page.locator(".tiptap[contenteditable=true]")
+        body.click()
+        pasted = "# 붙인 제목\n\n" + "[" * (MARKDOWN_MAX_OPENERS + 1)
+        body.evaluate(
+            """(el, text) => {
+                const data = new DataTransfer()
+                data.setData('text/plain', text)
+                el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
+                                                              cancelable: true}))
+            }""",
+            pasted,
+        )
+        status = page.locator("#save-status")
+        status.filter(has_text=expected).wait_for()
+        assert status.get_attribute("role") == "alert"
+        assert "붙인 제목" in body.inner_text()  # kept as plain text, nothing lost
+        shots = Path(__file__).resolve().parents[2] / "test-artifacts" / "security"
+        shots.mkdir(parents=True, exist_ok=True)
+        status.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"markdown-refused-{locale}-{width}.png"))
+    finally:
+        context.close()
