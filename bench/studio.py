@@ -11,6 +11,10 @@ emptied first) and warm (median of several requests).
 It builds its own database, `bench_studio` on the local PostgreSQL (BENCH_STUDIO_DATABASE_URL
 to change), in a child process, so the figures never mix with another benchmark's settings.
 BENCH_STUDIO_SUBSCRIBERS changes the row count.
+
+Then, on the same database, `hanji web` + `hanji worker` serve the studio on loopback and
+Chromium measures the time from a click on a post in the post list to a usable editor
+(bench/_editor_click.py; budget under 1 s, issue 12). BENCH_STUDIO_EDITOR=0 skips it.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ DATABASE_URL = os.environ.get(
 SUBSCRIBERS = int(os.environ.get("BENCH_STUDIO_SUBSCRIBERS", "1000000"))
 POSTS = 1000
 BUDGET_MS = 300
+EDITOR_BUDGET_MS = 1000
 SLUG = "bench-studio"
+OWNER, PASSWORD = "owner@example.com", "bench-secret-1"
+DATA_DIR = ROOT / "var" / "bench-studio"
 
 
 def _recreate_database() -> None:
@@ -56,9 +63,7 @@ def _populate() -> dict:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     publication = Publication.objects.create(name="벤치마크 레터", slug=SLUG)
-    owner = get_user_model().objects.create_user(
-        "owner@example.com", "owner@example.com", "bench-secret-1"
-    )
+    owner = get_user_model().objects.create_user(OWNER, OWNER, PASSWORD)
     TeamMember.objects.create(publication=publication, user=owner, role=Role.OWNER)
     newsletter = Newsletter.objects.create(publication=publication, name="주간", slug="weekly")
     now = timezone.now()
@@ -125,7 +130,7 @@ def _measure(client, url: str, runs: int = 7) -> dict:
 
 def child() -> dict:
     os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ.setdefault("HANJI_DATA_DIR", str(ROOT / "var" / "bench-studio"))
+    os.environ.setdefault("HANJI_DATA_DIR", str(DATA_DIR))
     os.environ["DJANGO_SETTINGS_MODULE"] = "hanji.settings"
     os.environ.pop("REDIS_URL", None)
     import django
@@ -138,7 +143,7 @@ def child() -> dict:
     settings.ALLOWED_HOSTS = ["*"]
     figures = _populate()
     client = Client(HTTP_ACCEPT_LANGUAGE="ko")
-    client.force_login(get_user_model().objects.get(username="owner@example.com"))
+    client.force_login(get_user_model().objects.get(username=OWNER))
     pages = {
         "dashboard": f"/studio/p/{SLUG}/",
         "post_list": f"/studio/p/{SLUG}/posts/",
@@ -190,6 +195,45 @@ def main() -> dict:
         )
     verdict = "met" if figures["within_budget"] else "MISSED"
     print(f"  budget {BUDGET_MS} ms per page (cold and warm): {verdict}")
+    if os.environ.get("BENCH_STUDIO_EDITOR", "1") != "0":
+        figures["editor"] = editor_click()
+    return figures
+
+
+def editor_click() -> dict:
+    """The click-to-editor time in Chromium, against `hanji web` on the bench database."""
+    from bench import _editor_click
+    from bench._pages_server import base_env, running
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    env = base_env(DATABASE_URL=DATABASE_URL, HANJI_DATA_DIR=str(DATA_DIR))
+    with running(env, log=DATA_DIR / "server.log") as stack:
+        figures = _editor_click.measure(stack.url, SLUG, OWNER, PASSWORD)
+        figures["server"] = stack.how
+    print(f"  click in the post list to a usable editor, Chromium, {figures['server']}:")
+    print(
+        f"    cold (empty browser cache) {figures['cold_ms']} ms, median "
+        f"{figures['cold_median_ms']} ms; warm median {figures['warm_median_ms']} ms, "
+        f"max {figures['warm_max_ms']} ms"
+    )
+    print(
+        f"    click to a typed character shown, from outside (with Playwright's round trips): "
+        f"cold median {figures['typed_cold_median_ms']} ms, warm {figures['typed_warm_median_ms']} ms"
+    )
+    print(
+        f"    static files of the editor page: {figures['static_transfer_kb']} KB on the wire, "
+        f"{figures['static_body_kb']} KB decoded; bundle headers {figures['bundle_headers']}"
+    )
+    print(f"    phases of a cold click (ms after navigation start): {figures['cold_phases_ms']}")
+    print(f"    phases of a warm click: {figures['warm_phases_ms']}")
+    for asset in sorted(figures["assets"], key=lambda a: -a["body"])[:6]:
+        print(
+            f"      {asset['name'][:70]:70} {asset['transfer'] / 1024:7.1f} KB wire "
+            f"{asset['body'] / 1024:7.1f} KB {asset['ms']:5d} ms"
+        )
+    worst = max(figures["cold_median_ms"], figures["warm_median_ms"])
+    verdict = "met" if worst < EDITOR_BUDGET_MS else f"MISSED by {worst - EDITOR_BUDGET_MS} ms"
+    print(f"    budget {EDITOR_BUDGET_MS} ms: {verdict}")
     return figures
 
 

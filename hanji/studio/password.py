@@ -27,8 +27,13 @@ WRONG_CURRENT_LIMIT = 10  # wrong current passwords per account, per FAILURE_WIN
 def password_form(user, data=None):
     """Django's own form: the current password when the account has one, the new one twice."""
     if user.has_usable_password():
-        return PasswordChangeForm(user, data)
-    return SetPasswordForm(user, data)  # made with an email link only: nothing to confirm
+        form = PasswordChangeForm(user, data)
+    else:
+        form = SetPasswordForm(user, data)  # made with an email link only: nothing to confirm
+    for field in form.fields.values():
+        # Django's form takes the focus: on the account page it would scroll past the rest.
+        field.widget.attrs.pop("autofocus", None)
+    return form
 
 
 def change_password(request, data) -> tuple[object, int]:

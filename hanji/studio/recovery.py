@@ -75,3 +75,24 @@ def remaining(user) -> int:
 
 def forget_codes(user) -> None:
     RecoveryCode.objects.filter(user=user).delete()
+
+
+def tell_code_used(user, address: str, sign_in_url: str) -> None:
+    """Email the account that a recovery code signed it in: if it was not its owner, they
+    learn at once that both the password and a code are in someone else's hands."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.utils.translation import gettext as _
+
+    left = remaining(user)
+    body = _(
+        "A recovery code was used to sign in to your Hanji studio account %(account)s from "
+        "%(address)s (unused codes left: %(left)d).\n\nIf it was not you, sign in with an "
+        "email link at %(url)s, change the password and make new recovery codes."
+    ) % {"account": user.get_username(), "address": address, "left": left, "url": sign_in_url}
+    EmailMessage(
+        _("A recovery code was used to sign in to Hanji"),
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email or user.get_username()],
+    ).send(using="transactional")

@@ -36,7 +36,7 @@ def subscriber_stats(publication: Publication) -> dict:
         return found
     rows = Subscriber.objects.filter(publication=publication)
     by_status = {s: 0 for s in SubscriberStatus.values}
-    for status, n in rows.values_list("status").annotate(n=Count("id")).order_by():
+    for status, n in rows.values_list("status").annotate(n=Count("*")).order_by():
         by_status[status] = n
     zone = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -50,7 +50,7 @@ def subscriber_stats(publication: Publication) -> dict:
         )
         .annotate(day=TruncDate("created_at", tzinfo=zone))
         .values_list("day")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     ):
         per_day[day] = per_day.get(day, 0) + n

@@ -97,3 +97,33 @@ def test_changing_the_password_on_the_account_page(studio_page, live_server, own
     assert "/studio/login/" in elsewhere.url
     owner.refresh_from_db()
     assert owner.check_password("a new long passphrase 7")
+
+
+@pytest.mark.parametrize("language", ["ko-KR", "en-US"])
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_it_saves_screenshots_of_the_account_and_code_screens(
+    studio_page, browser, live_server, owner, artifacts, language, width
+):
+    """The account page with its recovery codes and password form, and the code step with
+    the recovery code opened (test-artifacts/browser/account-*.png)."""
+    page = studio_page("owner@example.com", locale=language, **(PHONE if width == "phone" else {}))
+    tag = f"{language[:2]}-{width}"
+    page.goto(f"{live_server.url}/studio/account/")
+    with page.expect_navigation():
+        page.locator("form:has(input[value='2fa-start']) button").click()
+    secret = page.locator(".qr + p code").inner_text().strip()
+    page.screenshot(path=str(artifacts / f"account-setup-{tag}.png"), full_page=True)
+    page.fill("#on_code", pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.locator("form:has(#on_code) button").click()
+    page.screenshot(path=str(artifacts / f"account-codes-{tag}.png"), full_page=True)
+    context = browser.new_context(locale=language, **(PHONE if width == "phone" else {}))
+    other = context.new_page()
+    other.goto(f"{live_server.url}/studio/login/")
+    other.fill("#id_username", "owner@example.com")
+    other.fill("#id_password", PASSWORD)
+    with other.expect_navigation():
+        other.click("main button[type=submit]")
+    other.locator("details.recovery-sign-in summary").click()
+    other.screenshot(path=str(artifacts / f"account-code-step-{tag}.png"), full_page=True)
+    context.close()

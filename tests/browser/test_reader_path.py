@@ -165,3 +165,32 @@ def test_the_footer_link_unsubscribes_with_one_press_and_opening_it_changes_noth
     assert not Subscription.objects.filter(subscriber=reader).exists()
     reader.refresh_from_db()
     assert reader.status == SubscriberStatus.UNSUBSCRIBED  # it was the only newsletter
+
+
+@pytest.mark.parametrize("language", ["ko-KR", "en-US"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_it_saves_screenshots_of_the_readers_screens(
+    browser, live_server, post, publication, weekly, artifacts, language, width
+):
+    """The status box, the unsubscribe page and what follows it, in both languages and widths
+    (look at them: test-artifacts/browser/reader-*.png)."""
+    from hanji.subscribers.actions import sign_in_token
+
+    publication.language = "en" if language == "en-US" else "ko"
+    publication.save()
+    reader = subscriber(publication, "reader@example.com", weekly)
+    context = browser.new_context(locale=language, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    tag = f"{language[:2]}-{width}"
+    page.goto(f"{live_server.url}/account/sign-in/{sign_in_token(reader)}/")
+    with page.expect_navigation():
+        page.locator("main button").click()
+    page.goto(f"{live_server.url}/posts/{post.slug}/")
+    page.locator("#subscribe").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / f"reader-status-box-{tag}.png"))
+    page.goto(on_server(live_server, unsubscribe_url(publication, reader.pk, weekly.pk)))
+    page.screenshot(path=str(artifacts / f"reader-unsubscribe-{tag}.png"))
+    with page.expect_navigation():
+        page.locator("main button").click()
+    page.screenshot(path=str(artifacts / f"reader-unsubscribed-{tag}.png"))
+    context.close()

@@ -78,7 +78,7 @@ def test_turning_on_two_factor_shows_ten_codes_once_and_keeps_only_hashes(owner)
     assert "no-store" in client.get("/studio/account/")["Cache-Control"]
 
 
-def test_a_recovery_code_signs_in_in_place_of_the_app_once(owner):
+def test_a_recovery_code_signs_in_in_place_of_the_app_once(owner, mail):
     setup = browser()
     sign_in(setup)
     codes = turn_on_two_factor(setup, owner)
@@ -88,6 +88,9 @@ def test_a_recovery_code_signs_in_in_place_of_the_app_once(owner):
     response = lost_phone.post("/studio/login/code/", {"code": typed}, follow=True)
     assert signed_in(lost_phone)
     assert "9 are left" in response.content.decode()
+    notice = mail.wait_for("owner@example.com")  # the owner learns of it at once
+    assert "recovery code" in notice["Subject"].lower()
+    assert "203.0.113.20" in body_text(notice) and "unused codes left: 9" in body_text(notice)
     again = browser("203.0.113.21")
     sign_in(again)
     assert again.post("/studio/login/code/", {"code": codes[3]}).status_code == 400

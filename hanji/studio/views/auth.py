@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from hanji.core import ratelimit
 from hanji.core.params import parse_int
 from hanji.studio import accounts, password, recovery
 from hanji.studio.models import StaffSession, TwoFactorDevice
@@ -102,6 +103,11 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING, None)
             accounts.sign_in(request, user, second_factor=True)
             if recovery.looks_like_code(request.POST.get("code", "")):
+                recovery.tell_code_used(
+                    user,
+                    ratelimit.client_ip(request),
+                    request.build_absolute_uri(reverse("studio:login_link")),
+                )
                 left = recovery.remaining(user)
                 messages.warning(
                     request,

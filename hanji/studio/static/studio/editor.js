@@ -272,6 +272,7 @@ editor = createTextareaEditor(textarea, [
   Paywall, SubscribeButton, pasteAndDrop(() => editor),
 ])
 window.hanjiEditor = editor
+performance.mark("hanji-editor-ready") // bench/_editor_click.py reads when the editor was built
 
 // --- the toolbar's names ------------------------------------------------------------------------
 
