@@ -127,14 +127,17 @@ def test_a_renewal_charges_once_and_extends_the_period_without_a_gap(due_member,
     assert sum(portone_fake.charged.values()) == 2  # the checkout and one renewal
 
 
-def test_three_failed_renewals_email_each_time_then_end(due_member, portone_fake, smtp):
+def test_three_failed_renewals_email_each_time_then_end(
+    due_member, portone_fake, smtp, django_capture_on_commit_callbacks
+):
     portone_fake.failing_keys.add("billing-key-1")
     smtp.clear()
     now = timezone.now()
     for attempt, expected in enumerate(
         (MemberStatus.PAST_DUE, MemberStatus.PAST_DUE, MemberStatus.ENDED)
     ):
-        run_due_renewals(now)
+        with django_capture_on_commit_callbacks(execute=True):
+            run_due_renewals(now)
         due_member.refresh_from_db()
         assert due_member.status == expected, attempt
         smtp.wait_for("buyer@example.org", count=attempt + 1)
