@@ -33,7 +33,7 @@ RETRY_DELAYS = (timedelta(days=1), timedelta(days=3))
 MAX_FAILURES = len(RETRY_DELAYS) + 1
 STALE_CLAIM = timedelta(minutes=10)
 BATCH = 500
-THREADS = int(os.environ.get("HANJI_RENEWAL_THREADS", "4"))
+THREADS = int(os.environ.get("HANJI_RENEWAL_THREADS", "8"))
 
 
 def due(now: datetime):
@@ -180,7 +180,8 @@ def _settle(member_id: int, payment: Payment, paid: bool, failure: str, now: dat
             Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID, period_end=end)
             states.apply(member, "renewed", period_end=end, now=now)
             payment.status, payment.period_end = PaymentStatus.PAID, end
-            transaction.on_commit(lambda: tasks.send_receipt.enqueue(payment.pk))
+            # Enqueued in the same transaction (the task row commits with the renewal).
+            tasks.send_receipt.enqueue(payment.pk)
             return "renewed"
         Payment.objects.filter(pk=payment.pk).update(
             status=PaymentStatus.FAILED, failure=failure[:300]
@@ -192,6 +193,6 @@ def _settle(member_id: int, payment: Payment, paid: bool, failure: str, now: dat
         else:
             member.next_retry_at = now + RETRY_DELAYS[member.retries - 1]
             states.apply(member, "payment_failed", now=now)
-        transaction.on_commit(lambda: tasks.send_payment_failed.enqueue(member_id, final))
+        tasks.send_payment_failed.enqueue(member_id, final)
     logger.info("renewal of member %s failed (%s): %s", member_id, member.retries, failure)
     return "ended" if final else "failed"

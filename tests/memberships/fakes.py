@@ -72,6 +72,8 @@ class _Server:
 
 class _Handler(BaseHTTPRequestHandler):
     fake: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+    disable_nagle_algorithm = True  # headers and body leave at once (no 40 ms ACK wait)
 
     def log_message(self, *args) -> None:
         pass

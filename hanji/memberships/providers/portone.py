@@ -10,6 +10,7 @@ compared with the order before anything is granted. Webhooks are Standard Webhoo
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -99,6 +100,21 @@ def _record(payment: Any) -> PaymentRecord:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _shared_client(secret: str, base_url: str):
+    from portone_server_sdk import PaymentClient
+
+    return PaymentClient(secret=secret, base_url=base_url)
+
+
+def _payment_client(secret: str, base_url: str):
+    """One API client per secret and address, shared by every thread of the process: making
+    one loads the CA bundle a dozen times (~0.7 s), and its connections are kept alive."""
+    if not secret:
+        raise ProviderError("PortOne's API secret is not set")
+    return _shared_client(secret, base_url)
+
+
 class PortOneProvider:
     name = "portone"
 
@@ -106,18 +122,9 @@ class PortOneProvider:
         self.settings = settings
 
     def _payments(self):
-        """One API client per provider object: its connections are kept alive across the
-        charges of a renewal run."""
-        from portone_server_sdk import PaymentClient
-
-        if not self.settings.portone_api_secret:
-            raise ProviderError("PortOne's API secret is not set")
-        if getattr(self, "_client", None) is None:
-            self._client = PaymentClient(
-                secret=self.settings.portone_api_secret,
-                base_url=api_base("portone", "https://api.portone.io"),
-            )
-        return self._client
+        return _payment_client(
+            self.settings.portone_api_secret, api_base("portone", "https://api.portone.io")
+        )
 
     def get_payment(self, payment_id: str) -> PaymentRecord:
         return _record(self._payments().get_payment(payment_id=payment_id))
