@@ -127,7 +127,7 @@ def _claim(member: Member, now: datetime) -> Payment | None:
                 provider="portone",
                 provider_payment_id=key,
                 charge_key=key,
-                amount=member.amount,
+                amount=member.next_amount(),
                 currency=member.currency,
                 status=PaymentStatus.PENDING,
                 attempt=attempt,
@@ -162,7 +162,7 @@ def renew_member(member_id: int, now: datetime | None = None, providers: dict | 
     charge = provider.charge(
         payment_id=payment.provider_payment_id,
         billing_key=member.billing_key,
-        amount=member.amount,
+        amount=member.next_amount(),
         currency=member.currency,
         order_name=member.tier.name,
         customer_id=member.provider_customer or f"hanji-{member.subscriber_id}",
@@ -178,6 +178,10 @@ def _settle(member_id: int, payment: Payment, paid: bool, failure: str, now: dat
         if paid:
             end = period_after(member.current_period_end, member.period)
             Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID, period_end=end)
+            if member.discount_charges_left:
+                member.discount_charges_left -= 1
+                if member.discount_charges_left == 0:  # the coupon's last charge was this one
+                    member.discounted_amount = member.discount_charges_left = None
             states.apply(member, "renewed", period_end=end, now=now)
             payment.status, payment.period_end = PaymentStatus.PAID, end
             # Enqueued in the same transaction (the task row commits with the renewal).

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from hanji.memberships.models import Member, MemberStatus, Payment, PaymentStatus, Period
@@ -45,7 +45,7 @@ def recurring_revenue(publication) -> list[Revenue]:
     rows = (
         Member.objects.filter(publication=publication, status__in=RECURRING)
         .values_list("currency", "period")
-        .annotate(total=Sum("amount"), n=Count("id"))
+        .annotate(total=Sum(Coalesce("discounted_amount", "amount")), n=Count("id"))
         .order_by()
     )
     found: dict[str, Revenue] = {}

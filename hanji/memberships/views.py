@@ -114,6 +114,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             language=get_language() or "",
             return_path=back,
             source_post=post,
+            coupon_code=request.POST.get("coupon", "")[:40],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -120,6 +120,7 @@ class FakeStripe(_Server):
         self.ids = itertools.count(1)
         self.sessions: dict[str, dict] = {}
         self.subscriptions: dict[str, dict] = {}
+        self.coupons: dict[str, dict] = {}
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self.ids):06d}"
@@ -168,6 +169,10 @@ class FakeStripe(_Server):
                     ]
                     sub["items"]["data"][0]["price"]["unit_amount"] = int(price["unit_amount"])
             return 200, sub
+        if method == "POST" and path == "/v1/coupons":
+            coupon = {"id": self._id("coupon"), "object": "coupon", **params}
+            self.coupons[coupon["id"]] = coupon
+            return 200, coupon
         if method == "POST" and path == "/v1/billing_portal/sessions":
             return 200, {
                 "id": self._id("bps"),

@@ -212,13 +212,13 @@ class PortOneProvider:
             return "not a checkout (renewals are settled by the renewal job)"
         if record.status != "PAID":
             return f"payment is {record.status}"
-        if record.amount != checkout.amount or record.currency != checkout.currency:
+        if record.amount != checkout.charge_amount or record.currency != checkout.currency:
             logger.warning(
                 "PortOne payment %s paid %s %s but the order was %s %s: nothing granted",
                 payment_id,
                 record.amount,
                 record.currency,
-                checkout.amount,
+                checkout.charge_amount,
                 checkout.currency,
             )
             return "amount mismatch"
@@ -253,7 +253,7 @@ class PortOneProvider:
             charge = self.charge(
                 payment_id=checkout.order_id,
                 billing_key=billing_key,
-                amount=checkout.amount,
+                amount=checkout.charge_amount,
                 currency=checkout.currency,
                 order_name=checkout.tier.name,
                 customer_id=f"hanji-{checkout.subscriber_id}",
@@ -283,7 +283,7 @@ class PortOneProvider:
             payment, created = events.record_payment(
                 member,
                 payment_id,
-                amount=checkout.amount,
+                amount=checkout.charge_amount,
                 currency=checkout.currency,
                 status=PaymentStatus.PAID,
                 period_end=end,

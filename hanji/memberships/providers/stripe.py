@@ -228,6 +228,7 @@ class StripeProvider:
         subscription_data: dict[str, Any] = {"metadata": {"hanji_order": checkout.order_id}}
         if checkout.trial_days:
             subscription_data["trial_period_days"] = checkout.trial_days
+        discounts = [{"coupon": self._coupon(checkout.coupon)}] if checkout.coupon else []
         session = self._client().v1.checkout.sessions.create(
             {
                 "mode": "subscription",
@@ -247,11 +248,30 @@ class StripeProvider:
                     }
                 ],
                 "subscription_data": subscription_data,
+                **({"discounts": discounts} if discounts else {}),
                 "locale": "ko" if checkout.language == "ko" else "en",
             }
         )
         Checkout.objects.filter(pk=checkout.pk).update(provider_reference=session.id)
         return CheckoutStart(redirect_url=session.url)
+
+    def _coupon(self, coupon) -> str:
+        """The coupon's twin at Stripe (made once, then reused)."""
+        if coupon.stripe_coupon_id:
+            return coupon.stripe_coupon_id
+        params: dict[str, Any] = {"name": coupon.code[:40]}
+        if coupon.kind == "percent":
+            params["percent_off"] = coupon.value
+        else:
+            params.update(amount_off=coupon.value, currency=coupon.currency.lower())
+        if coupon.months is None:
+            params["duration"] = "forever"
+        else:
+            params.update(duration="repeating", duration_in_months=coupon.months)
+        created = self._client().v1.coupons.create(params)
+        type(coupon).objects.filter(pk=coupon.pk).update(stripe_coupon_id=created.id)
+        coupon.stripe_coupon_id = created.id
+        return created.id
 
     def set_cancel_at_period_end(self, member: Member, cancel: bool) -> None:
         self._client().v1.subscriptions.update(
