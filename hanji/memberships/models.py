@@ -380,3 +380,35 @@ class Coupon(models.Model):
         if self.kind == CouponKind.PERCENT:
             return max(0, amount - amount * min(self.value, 100) // 100)
         return max(0, amount - self.value)
+
+
+class GiftStatus(models.TextChoices):
+    OPEN = "open", _("Not paid yet")
+    PAID = "paid", _("Paid, not redeemed")
+    REDEEMED = "redeemed", _("Redeemed")
+
+
+class Gift(models.Model):
+    """A membership someone pays for and someone else redeems through an emailed link."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="gifts")
+    buyer = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="+")
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    months = models.PositiveSmallIntegerField()
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    recipient_email = models.EmailField()
+    message = models.CharField(max_length=500, blank=True)
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    order_id = models.CharField(max_length=64, unique=True)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=GiftStatus.choices, default=GiftStatus.OPEN)
+    redeemed_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.order_id

@@ -208,6 +208,8 @@ class PortOneProvider:
                 publication=publication, provider="portone", provider_payment_id=payment_id
             )
             return "refunded" if found.update(status=PaymentStatus.REFUNDED) else "unknown payment"
+        if checkout is None and payment_id.startswith("gift-"):
+            return self._gift_paid(publication, payment_id, record)
         if checkout is None:
             return "not a checkout (renewals are settled by the renewal job)"
         if record.status != "PAID":
@@ -293,6 +295,49 @@ class PortOneProvider:
 
                 receipt(member, payment)
         return member
+
+    def start_gift(self, gift, *, success_url: str, cancel_url: str) -> CheckoutStart:
+        """Parameters of the browser SDK's requestPayment (a one-time card payment)."""
+        return CheckoutStart(
+            browser={
+                "storeId": self.settings.portone_store_id,
+                "channelKey": self.settings.portone_channel_key,
+                "paymentId": gift.order_id,
+                "orderName": f"{gift.tier.name} × {gift.months}",
+                "totalAmount": gift.amount,
+                "currency": gift.currency,
+                "payMethod": "CARD",
+                "customer": {"email": gift.buyer.email},
+            }
+        )
+
+    def settle_gift(self, gift) -> str:
+        return self._gift_paid(gift.publication, gift.order_id, self.get_payment(gift.order_id))
+
+    def _gift_paid(self, publication, payment_id: str, record: PaymentRecord) -> str:
+        from hanji.memberships import gifts
+        from hanji.memberships.models import Gift
+
+        gift = (
+            Gift.objects.filter(publication=publication, provider="portone", order_id=payment_id)
+            .select_related("tier", "publication")
+            .first()
+        )
+        if gift is None:
+            return "unknown gift"
+        if record.status != "PAID":
+            return f"payment is {record.status}"
+        if record.amount != gift.amount or record.currency != gift.currency:
+            logger.warning(
+                "PortOne gift %s paid %s %s but the order was %s %s: nothing granted",
+                payment_id,
+                record.amount,
+                record.currency,
+                gift.amount,
+                gift.currency,
+            )
+            return "amount mismatch"
+        return "gift paid" if gifts.mark_paid(gift) else "gift already paid"
 
     def set_cancel_at_period_end(self, member: Member, cancel: bool) -> None:
         """Nothing to tell PortOne: Hanji owns the schedule and simply will not charge."""

@@ -114,6 +114,8 @@ class StripeProvider:
         return events.sync_status(member, target, end, cancelling)
 
     def _checkout_completed(self, publication, session: dict[str, Any]) -> str:
+        if str(session.get("client_reference_id") or "").startswith("gift-"):
+            return self._gift_paid(publication, session)
         checkout = (
             Checkout.objects.select_for_update()
             .filter(
@@ -272,6 +274,60 @@ class StripeProvider:
         type(coupon).objects.filter(pk=coupon.pk).update(stripe_coupon_id=created.id)
         coupon.stripe_coupon_id = created.id
         return created.id
+
+    def start_gift(self, gift, *, success_url: str, cancel_url: str) -> CheckoutStart:
+        session = self._client().v1.checkout.sessions.create(
+            {
+                "mode": "payment",
+                "client_reference_id": gift.order_id,
+                "customer_email": gift.buyer.email,
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": gift.currency.lower(),
+                            "unit_amount": gift.amount,
+                            "product_data": {"name": f"{gift.tier.name} × {gift.months}"},
+                        },
+                    }
+                ],
+            }
+        )
+        type(gift).objects.filter(pk=gift.pk).update(provider_reference=session.id)
+        return CheckoutStart(redirect_url=session.url)
+
+    def settle_gift(self, gift) -> str:
+        if not gift.provider_reference:
+            return "no session"
+        session = self._client().v1.checkout.sessions.retrieve(gift.provider_reference)
+        return self._gift_paid(gift.publication, session.to_dict())
+
+    def _gift_paid(self, publication, session: dict[str, Any]) -> str:
+        from hanji.memberships import gifts
+        from hanji.memberships.models import Gift
+
+        gift = (
+            Gift.objects.filter(
+                publication=publication,
+                provider="stripe",
+                order_id=str(session.get("client_reference_id") or ""),
+            )
+            .select_related("tier", "publication")
+            .first()
+        )
+        if gift is None:
+            return "unknown gift"
+        if session.get("payment_status") != "paid":
+            return "gift not paid"
+        if (
+            session.get("amount_total") != gift.amount
+            or str(session.get("currency", "")).upper() != gift.currency
+        ):
+            logger.warning("Stripe gift %s: paid amount differs from the order", gift.order_id)
+            return "amount mismatch"
+        return "gift paid" if gifts.mark_paid(gift) else "gift already paid"
 
     def set_cancel_at_period_end(self, member: Member, cancel: bool) -> None:
         self._client().v1.subscriptions.update(
