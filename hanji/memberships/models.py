@@ -129,6 +129,17 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["publication", "status", "id"], name="member_by_status"),
             models.Index(fields=["status", "current_period_end"], name="member_due"),
+            models.Index(fields=["publication", "started_at"], name="member_started"),
+            models.Index(
+                fields=["publication", "cancelled_at"],
+                name="member_cancelled",
+                condition=models.Q(cancelled_at__isnull=False),
+            ),
+            models.Index(
+                fields=["publication", "ended_at"],
+                name="member_ended",
+                condition=models.Q(ended_at__isnull=False),
+            ),
         ]
         verbose_name = _("member")
         verbose_name_plural = _("members")
@@ -291,7 +302,10 @@ class Payment(models.Model):
                 fields=["provider", "provider_payment_id"], name="payment_once_per_provider_id"
             )
         ]
-        indexes = [models.Index(fields=["publication", "created_at"], name="payment_by_time")]
+        indexes = [
+            models.Index(fields=["publication", "created_at"], name="payment_by_time"),
+            models.Index(fields=["publication", "status", "created_at"], name="payment_by_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_payment_id}"

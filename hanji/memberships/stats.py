@@ -154,3 +154,25 @@ def with_access_count(publication) -> int:
     from hanji.memberships.queries import with_access
 
     return Member.objects.filter(publication=publication).filter(with_access()).count()
+
+
+FIGURES_SECONDS = 300
+
+
+def overview_figures(publication) -> dict:
+    """The overview's aggregates, kept in the shared cache for FIGURES_SECONDS (each scans the
+    publication's members or payments; a dashboard a few minutes old is fine, and a member's
+    own pages never read this)."""
+    from django.core.cache import cache
+
+    key = f"members-overview:{publication.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = {
+            "counts": by_tier_and_status(publication),
+            "recurring": recurring_revenue(publication),
+            "movement": monthly_movement(publication),
+            "monthly_revenue": monthly_revenue(publication),
+        }
+        cache.set(key, found, FIGURES_SECONDS)
+    return found

@@ -27,9 +27,10 @@ from hanji.subscribers.models import Subscriber
 def overview(request: HttpRequest, access: Access) -> HttpResponse:
     publication = access.publication
     tiers = list(Tier.objects.filter(publication=publication))
-    counts = stats.by_tier_and_status(publication)
+    figures = stats.overview_figures(publication)
+    counts = figures["counts"]
     table = [(t, [(s, counts.get((t.pk, s), 0)) for s in MemberStatus.values]) for t in tiers]
-    revenue = stats.monthly_revenue(publication)
+    revenue = figures["monthly_revenue"]
     peak = max([amount for rows in revenue.values() for _m, amount in rows] or [0]) or 1
     return render(
         request,
