@@ -179,3 +179,15 @@ def test_two_workers_renewing_at_once_charge_once(due_member, portone_fake):
     renewals = [k for k in portone_fake.charged if k.startswith("renew-")]
     assert len(renewals) == 1 and portone_fake.charged[renewals[0]] == 1
     assert Payment.objects.filter(status="paid").count() == 2
+
+
+def test_no_secret_reaches_the_logs(client, checkout, portone, portone_fake, caplog, with_portone):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    portone.complete_checkout(checkout, "billing-key-1")
+    event = FakePortOne.event("Transaction.Paid", checkout.order_id)
+    deliver(client, event, FakePortOne.sign(event, "msg_9"))
+    deliver(client, event, FakePortOne.sign(event, "msg_10", secret="whsec_" + "QUJD" * 8))
+    for secret in (with_portone.portone_api_secret, with_portone.portone_webhook_secret):
+        assert secret not in caplog.text
