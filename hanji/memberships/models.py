@@ -140,6 +140,11 @@ class Member(models.Model):
                 name="member_ended",
                 condition=models.Q(ended_at__isnull=False),
             ),
+            models.Index(
+                fields=["publication", "source_post"],
+                name="member_source_post",
+                condition=models.Q(source_post__isnull=False),
+            ),
         ]
         verbose_name = _("member")
         verbose_name_plural = _("members")

@@ -173,6 +173,7 @@ def overview_figures(publication) -> dict:
             "recurring": recurring_revenue(publication),
             "movement": monthly_movement(publication),
             "monthly_revenue": monthly_revenue(publication),
+            "per_post": paid_members_per_post(publication),
         }
         cache.set(key, found, FIGURES_SECONDS)
     return found

@@ -39,13 +39,13 @@ def overview(request: HttpRequest, access: Access) -> HttpResponse:
             access,
             statuses=MemberStatus.choices,
             table=table,
-            revenue=stats.recurring_revenue(publication),
-            movement=stats.monthly_movement(publication),
+            revenue=figures["recurring"],
+            movement=figures["movement"],
             chart={
                 c: [(m, a, round(100 * a / peak)) for m, a in rows] for c, rows in revenue.items()
             },
             failed=list(stats.failed_payments(publication, 20)),
-            per_post=stats.paid_members_per_post(publication),
+            per_post=figures["per_post"],
             ready=queries.paid_ready(publication),
         ),
     )
