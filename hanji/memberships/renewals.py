@@ -14,6 +14,7 @@ next period where the unpaid one began, so access has no gap.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -68,21 +69,23 @@ def run_due_renewals(now: datetime | None = None, threads: int = THREADS) -> dic
 def _renew_all(ids: list[int], now: datetime, threads: int) -> list[str]:
     outcomes: list[str] = []
     pending = queue.SimpleQueue()
-    for member_id in ids:
-        pending.put(member_id)
+    # One query for the page; a member renewed meanwhile by another worker is refused by
+    # the claim (its key is made from the period end read here).
+    for member in due(now).filter(pk__in=ids).select_related("tier", "publication"):
+        pending.put(member)
 
     def work(close: bool) -> None:
         providers: dict[int, PortOneProvider] = {}
         try:
             while True:
                 try:
-                    member_id = pending.get_nowait()
+                    member = pending.get_nowait()
                 except queue.Empty:
                     return
                 try:
-                    outcomes.append(renew_member(member_id, now, providers))
+                    outcomes.append(renew_member(member, now, providers))
                 except Exception:
-                    logger.exception("renewal of member %s failed", member_id)
+                    logger.exception("renewal of member %s failed", member.pk)
                     outcomes.append("error")
         finally:
             if close:
@@ -119,8 +122,11 @@ def _claim(member: Member, now: datetime) -> Payment | None:
     """The Payment row of this attempt, or None when another worker holds it."""
     attempt = member.retries + 1
     key = f"renew-{member.pk}-{member.current_period_end:%Y%m%d%H%M%S}-{attempt}"
+    # Inside a transaction (a test's) the insert needs its own savepoint; in autocommit it
+    # is one statement and a conflict leaves nothing to roll back.
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        with transaction.atomic():
+        with savepoint:
             return Payment.objects.create(
                 publication_id=member.publication_id,
                 member=member,
@@ -141,13 +147,17 @@ def _claim(member: Member, now: datetime) -> Payment | None:
         return Payment.objects.get(charge_key=key) if taken else None
 
 
-def renew_member(member_id: int, now: datetime | None = None, providers: dict | None = None) -> str:
+def renew_member(
+    member: Member | int, now: datetime | None = None, providers: dict | None = None
+) -> str:
     """Charge one due member once (see the module's docstring); `providers` keeps one
     PortOne client per publication across a run."""
     now = now or timezone.now()
-    member = due(now).select_related("tier", "publication").filter(pk=member_id).first()
-    if member is None:
-        return "not due"
+    if not isinstance(member, Member):
+        member = due(now).select_related("tier", "publication").filter(pk=member).first()
+        if member is None:
+            return "not due"
+    member_id = member.pk
     payment = _claim(member, now)
     if payment is None:
         return "claimed elsewhere"
