@@ -228,3 +228,40 @@ def billing(request: HttpRequest, access: Access) -> HttpResponse:
             },
         ),
     )
+
+
+@require_http_methods(["GET", "POST"])
+@publication_view("settings")
+def coupons(request: HttpRequest, access: Access) -> HttpResponse:
+    from hanji.memberships.forms import CouponForm
+    from hanji.memberships.models import Coupon
+
+    publication = access.publication
+    form = CouponForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.save_coupon(
+                publication,
+                code=data["code"],
+                kind=data["kind"],
+                value=data["value"],
+                months=data["months"],
+                max_redemptions=data["max_redemptions"],
+                expires_at=data["expires_at"],
+                currency=data["currency"] or "",
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("memberships_studio:coupons", slug=publication.slug)
+    return render(
+        request,
+        "memberships/studio/coupons.html",
+        context(
+            access,
+            form=form,
+            coupons=Coupon.objects.filter(publication=publication).order_by("-id"),
+        ),
+    )
