@@ -176,7 +176,6 @@ HANJI_ALLOW_PRIVATE_NETWORKS = env_bool(
     "HANJI_ALLOW_PRIVATE_NETWORKS", env_bool("HANJI_FETCH_ALLOW_PRIVATE", False)
 )
 HANJI_FETCH_ALLOW_PRIVATE = HANJI_ALLOW_PRIVATE_NETWORKS
-# The publication (slug) the instance's own host serves at `/`; empty: the first one made.
 # Payment providers' API addresses: only ever changed to point at a local fake (tests, bench).
 HANJI_STRIPE_API_BASE = os.environ.get("HANJI_STRIPE_API_BASE", "")
 HANJI_PORTONE_API_BASE = os.environ.get("HANJI_PORTONE_API_BASE", "")
@@ -184,6 +183,7 @@ HANJI_PORTONE_API_BASE = os.environ.get("HANJI_PORTONE_API_BASE", "")
 HANJI_PORTONE_BROWSER_SDK = os.environ.get(
     "HANJI_PORTONE_BROWSER_SDK", "https://cdn.portone.io/v2/browser-sdk.js"
 )
+# The publication (slug) the instance's own host serves at `/`; empty: the first one made.
 HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
 # DNS servers for custom-domain verification ("host:port", comma-separated); empty = the system's.
 HANJI_DNS_NAMESERVERS = [

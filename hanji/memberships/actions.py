@@ -15,6 +15,8 @@ from hanji.memberships import states
 from hanji.memberships.access import forget_access
 from hanji.memberships.models import (
     Checkout,
+    Coupon,
+    CouponKind,
     Currency,
     Member,
     MemberStatus,
@@ -129,6 +131,7 @@ def open_checkout(
     language: str = "",
     return_path: str = "",
     source_post=None,
+    coupon_code: str = "",
 ) -> Checkout:
     """A reader's order before paying: the price is fixed here (from the tier as it is now)
     and the acceptance of the recurring-payment terms is recorded with their version."""
@@ -147,6 +150,7 @@ def open_checkout(
     member = member_of(subscriber)
     if member is not None and member.has_access() and member.status != MemberStatus.ENDED:
         raise ValidationError(_("You are already a member."))
+    coupon = find_coupon(publication, coupon_code, tier) if coupon_code.strip() else None
     trial_taken = TrialUse.objects.filter(
         publication=publication, email=subscriber.email.lower()
     ).exists()
@@ -165,6 +169,8 @@ def open_checkout(
         terms_accepted_at=timezone.now(),
         language=language[:8],
         trial_days=0 if trial_taken else tier.trial_days,
+        coupon=coupon,
+        first_amount=coupon.discounted(tier.price(period)) if coupon else None,
     )
 
 
@@ -215,3 +221,49 @@ def change_membership(member: Member, what: str, period: str, return_url: str) -
         member.save(update_fields=["period", "amount", "updated_at"])
         return ""
     raise ValidationError(_("Unknown request."))
+
+
+def find_coupon(publication, code: str, tier: Tier) -> Coupon:
+    """The coupon a reader typed, if it may still be used; else a clear reason."""
+    coupon = Coupon.objects.filter(publication=publication, code__iexact=code.strip()).first()
+    if coupon is None:
+        raise ValidationError(_("There is no coupon with that code."))
+    if coupon.expires_at is not None and coupon.expires_at <= timezone.now():
+        raise ValidationError(_("This coupon has expired."))
+    if coupon.max_redemptions is not None and coupon.redeemed >= coupon.max_redemptions:
+        raise ValidationError(_("This coupon has been used as many times as it can be."))
+    if coupon.kind == CouponKind.AMOUNT and coupon.currency != tier.currency:
+        raise ValidationError(_("This coupon is for prices in another currency."))
+    return coupon
+
+
+def save_coupon(
+    publication,
+    *,
+    code: str,
+    kind: str,
+    value: int,
+    months: int | None = None,
+    max_redemptions: int | None = None,
+    expires_at=None,
+    currency: str = "",
+) -> Coupon:
+    if kind not in CouponKind.values:
+        raise ValidationError(_("Choose percent or amount off."))
+    if value <= 0 or (kind == CouponKind.PERCENT and value > 100):
+        raise ValidationError(_("A percent is between 1 and 100; an amount is more than 0."))
+    if kind == CouponKind.AMOUNT and currency not in Currency.values:
+        raise ValidationError(_("An amount off needs its currency."))
+    coupon = Coupon(
+        publication=publication,
+        code=code.strip(),
+        kind=kind,
+        value=value,
+        months=months,
+        max_redemptions=max_redemptions,
+        expires_at=expires_at,
+        currency=currency if kind == CouponKind.AMOUNT else "",
+    )
+    coupon.full_clean(exclude=["publication"])
+    coupon.save()
+    return coupon

@@ -18,16 +18,19 @@ import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from hanji.memberships import states
 from hanji.memberships.models import (
     Checkout,
     CheckoutStatus,
+    Coupon,
     Member,
     MemberStatus,
     Payment,
     PaymentStatus,
+    Period,
     ProviderEvent,
     TrialUse,
 )
@@ -91,6 +94,7 @@ def grant_from_checkout(
         checkout.terms_accepted_at,
     )
     member.language, member.source_post_id = checkout.language, checkout.source_post_id
+    member.discounted_amount, member.discount_charges_left = _discount(checkout, trial)
     states.apply(member, "start", trial=trial, period_end=period_end)
     Checkout.objects.filter(pk=checkout.pk).update(status=CheckoutStatus.PAID)
     checkout.status = CheckoutStatus.PAID
@@ -98,6 +102,27 @@ def grant_from_checkout(
         email = member.subscriber.email.lower()
         TrialUse.objects.get_or_create(publication_id=checkout.publication_id, email=email)
     return member
+
+
+def _discount(checkout: Checkout, trial: bool) -> tuple[int | None, int | None]:
+    """(discounted price, charges left at it after this one) of a checkout's coupon. The
+    redemption is counted here, when it is paid for, not when a checkout is opened."""
+    coupon = checkout.coupon
+    if coupon is None:
+        return None, None
+    counted = (
+        Coupon.objects.filter(pk=coupon.pk)
+        .filter(Q(max_redemptions__isnull=True) | Q(redeemed__lt=F("max_redemptions")))
+        .update(redeemed=F("redeemed") + 1)
+    )
+    if not counted:  # the last one went to someone else while this reader paid: honoured
+        Coupon.objects.filter(pk=coupon.pk).update(redeemed=F("redeemed") + 1)
+        logger.info("coupon %s redeemed past its limit by checkout %s", coupon.pk, checkout.pk)
+    if coupon.months is None:
+        return coupon.discounted(checkout.amount), None
+    charges = coupon.months if checkout.period == Period.MONTH else -(-coupon.months // 12)
+    left = max(0, charges - (0 if trial else 1))
+    return (coupon.discounted(checkout.amount), left) if left else (None, None)
 
 
 def sync_status(member: Member, target: str, period_end: datetime | None, cancelling: bool) -> str:

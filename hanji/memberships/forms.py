@@ -72,3 +72,12 @@ class BillingForm(forms.ModelForm):
             if not cleaned.get(name):
                 cleaned[name] = getattr(self.instance, name, "")
         return cleaned
+
+
+class CouponForm(forms.ModelForm):
+    class Meta:
+        from hanji.memberships.models import Coupon
+
+        model = Coupon
+        fields = ["code", "kind", "value", "currency", "months", "max_redemptions", "expires_at"]
+        widgets = {"expires_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}

@@ -100,6 +100,9 @@ class Member(models.Model):
     period = models.CharField(max_length=5, choices=Period.choices, default=Period.MONTH)
     # The price this member pays: kept when the tier's price changes later.
     amount = models.PositiveIntegerField(default=0)
+    # A coupon's price and for how many more charges (None: forever) it applies.
+    discounted_amount = models.PositiveIntegerField(null=True, blank=True)
+    discount_charges_left = models.PositiveSmallIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.KRW)
     provider = models.CharField(max_length=10, choices=Provider.choices, blank=True)
     provider_customer = models.CharField(max_length=100, blank=True)
@@ -126,12 +129,34 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["publication", "status", "id"], name="member_by_status"),
             models.Index(fields=["status", "current_period_end"], name="member_due"),
+            models.Index(fields=["publication", "started_at"], name="member_started"),
+            models.Index(
+                fields=["publication", "cancelled_at"],
+                name="member_cancelled",
+                condition=models.Q(cancelled_at__isnull=False),
+            ),
+            models.Index(
+                fields=["publication", "ended_at"],
+                name="member_ended",
+                condition=models.Q(ended_at__isnull=False),
+            ),
+            models.Index(
+                fields=["publication", "source_post"],
+                name="member_source_post",
+                condition=models.Q(source_post__isnull=False),
+            ),
         ]
         verbose_name = _("member")
         verbose_name_plural = _("members")
 
     def __str__(self) -> str:
         return f"{self.subscriber_id} {self.tier_id} {self.status}"
+
+    def next_amount(self) -> int:
+        """What the next charge costs: the coupon's price while it lasts, else the price."""
+        if self.discounted_amount is not None and self.discount_charges_left != 0:
+            return self.discounted_amount
+        return self.amount
 
     def has_access(self, now=None, grace_days: int = 7) -> bool:
         """Whether this membership opens paid content right now."""
@@ -235,10 +260,20 @@ class Checkout(models.Model):
     terms_accepted_at = models.DateTimeField()
     language = models.CharField(max_length=8, blank=True)
     trial_days = models.PositiveSmallIntegerField(default=0)
+    coupon = models.ForeignKey(
+        "Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the first charge costs after the coupon (`amount` is the list price).
+    first_amount = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.order_id
+
+    @property
+    def charge_amount(self) -> int:
+        """What the first charge costs (after a coupon)."""
+        return self.amount if self.first_amount is None else self.first_amount
 
 
 class PaymentStatus(models.TextChoices):
@@ -272,7 +307,10 @@ class Payment(models.Model):
                 fields=["provider", "provider_payment_id"], name="payment_once_per_provider_id"
             )
         ]
-        indexes = [models.Index(fields=["publication", "created_at"], name="payment_by_time")]
+        indexes = [
+            models.Index(fields=["publication", "created_at"], name="payment_by_time"),
+            models.Index(fields=["publication", "status", "created_at"], name="payment_by_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_payment_id}"
@@ -322,3 +360,74 @@ class MembershipSettings(models.Model):
 
     def __str__(self) -> str:
         return f"membership settings of {self.publication_id}"
+
+
+class CouponKind(models.TextChoices):
+    PERCENT = "percent", _("Percent off")
+    AMOUNT = "amount", _("Amount off")
+
+
+class Coupon(models.Model):
+    """A discount code: percent or amount off, for some months or forever, with a limit on
+    redemptions and an expiry."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="coupons")
+    code = models.CharField(_("code"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=8, choices=CouponKind.choices)
+    value = models.PositiveIntegerField(
+        _("value"), help_text=_("Percent, or an amount in minor units.")
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices, blank=True)
+    months = models.PositiveSmallIntegerField(
+        _("for months"), null=True, blank=True, help_text=_("Empty: forever.")
+    )
+    max_redemptions = models.PositiveIntegerField(_("redemption limit"), null=True, blank=True)
+    redeemed = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    stripe_coupon_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "code"], name="coupon_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def discounted(self, amount: int) -> int:
+        if self.kind == CouponKind.PERCENT:
+            return max(0, amount - amount * min(self.value, 100) // 100)
+        return max(0, amount - self.value)
+
+
+class GiftStatus(models.TextChoices):
+    OPEN = "open", _("Not paid yet")
+    PAID = "paid", _("Paid, not redeemed")
+    REDEEMED = "redeemed", _("Redeemed")
+
+
+class Gift(models.Model):
+    """A membership someone pays for and someone else redeems through an emailed link."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="gifts")
+    buyer = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="+")
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    months = models.PositiveSmallIntegerField()
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    recipient_email = models.EmailField()
+    message = models.CharField(max_length=500, blank=True)
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    order_id = models.CharField(max_length=64, unique=True)
+    provider_reference = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=GiftStatus.choices, default=GiftStatus.OPEN)
+    redeemed_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.order_id

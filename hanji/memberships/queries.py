@@ -130,4 +130,4 @@ def next_charge(member: Member) -> tuple[datetime, int, str] | None:
         return None
     when = member.next_retry_at if member.status == MemberStatus.PAST_DUE else None
     when = when or member.current_period_end
-    return (when, member.amount, member.currency) if when else None
+    return (when, member.next_amount(), member.currency) if when else None

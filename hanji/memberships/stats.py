@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from hanji.memberships.models import Member, MemberStatus, Payment, PaymentStatus, Period
@@ -45,7 +45,7 @@ def recurring_revenue(publication) -> list[Revenue]:
     rows = (
         Member.objects.filter(publication=publication, status__in=RECURRING)
         .values_list("currency", "period")
-        .annotate(total=Sum("amount"), n=Count("id"))
+        .annotate(total=Sum(Coalesce("discounted_amount", "amount")), n=Count("id"))
         .order_by()
     )
     found: dict[str, Revenue] = {}
@@ -154,3 +154,26 @@ def with_access_count(publication) -> int:
     from hanji.memberships.queries import with_access
 
     return Member.objects.filter(publication=publication).filter(with_access()).count()
+
+
+FIGURES_SECONDS = 300
+
+
+def overview_figures(publication) -> dict:
+    """The overview's aggregates, kept in the shared cache for FIGURES_SECONDS (each scans the
+    publication's members or payments; a dashboard a few minutes old is fine, and a member's
+    own pages never read this)."""
+    from django.core.cache import cache
+
+    key = f"members-overview:{publication.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = {
+            "counts": by_tier_and_status(publication),
+            "recurring": recurring_revenue(publication),
+            "movement": monthly_movement(publication),
+            "monthly_revenue": monthly_revenue(publication),
+            "per_post": paid_members_per_post(publication),
+        }
+        cache.set(key, found, FIGURES_SECONDS)
+    return found

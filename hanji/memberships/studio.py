@@ -27,9 +27,10 @@ from hanji.subscribers.models import Subscriber
 def overview(request: HttpRequest, access: Access) -> HttpResponse:
     publication = access.publication
     tiers = list(Tier.objects.filter(publication=publication))
-    counts = stats.by_tier_and_status(publication)
+    figures = stats.overview_figures(publication)
+    counts = figures["counts"]
     table = [(t, [(s, counts.get((t.pk, s), 0)) for s in MemberStatus.values]) for t in tiers]
-    revenue = stats.monthly_revenue(publication)
+    revenue = figures["monthly_revenue"]
     peak = max([amount for rows in revenue.values() for _m, amount in rows] or [0]) or 1
     return render(
         request,
@@ -38,13 +39,13 @@ def overview(request: HttpRequest, access: Access) -> HttpResponse:
             access,
             statuses=MemberStatus.choices,
             table=table,
-            revenue=stats.recurring_revenue(publication),
-            movement=stats.monthly_movement(publication),
+            revenue=figures["recurring"],
+            movement=figures["movement"],
             chart={
                 c: [(m, a, round(100 * a / peak)) for m, a in rows] for c, rows in revenue.items()
             },
             failed=list(stats.failed_payments(publication, 20)),
-            per_post=stats.paid_members_per_post(publication),
+            per_post=figures["per_post"],
             ready=queries.paid_ready(publication),
         ),
     )
@@ -225,5 +226,42 @@ def billing(request: HttpRequest, access: Access) -> HttpResponse:
                 p: absolute_url(publication, "memberships:webhook", provider=p)
                 for p in ("stripe", "portone")
             },
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@publication_view("settings")
+def coupons(request: HttpRequest, access: Access) -> HttpResponse:
+    from hanji.memberships.forms import CouponForm
+    from hanji.memberships.models import Coupon
+
+    publication = access.publication
+    form = CouponForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.save_coupon(
+                publication,
+                code=data["code"],
+                kind=data["kind"],
+                value=data["value"],
+                months=data["months"],
+                max_redemptions=data["max_redemptions"],
+                expires_at=data["expires_at"],
+                currency=data["currency"] or "",
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("memberships_studio:coupons", slug=publication.slug)
+    return render(
+        request,
+        "memberships/studio/coupons.html",
+        context(
+            access,
+            form=form,
+            coupons=Coupon.objects.filter(publication=publication).order_by("-id"),
         ),
     )

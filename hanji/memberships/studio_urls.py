@@ -12,4 +12,5 @@ urlpatterns = [
     path(P + "tiers/", studio.tiers, name="tiers"),
     path(P + "tiers/<int:tier_id>/", studio.tiers, name="tier"),
     path(P + "billing/", studio.billing, name="billing"),
+    path(P + "coupons/", studio.coupons, name="coupons"),
 ]

@@ -115,6 +115,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             language=get_language() or "",
             return_path=back,
             source_post=post,
+            coupon_code=request.POST.get("coupon", "")[:40],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -250,3 +251,123 @@ def account(request: HttpRequest) -> HttpResponse:
             "publication": publication,
         },
     )
+
+
+# --- gifts -------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def gift(request: HttpRequest) -> HttpResponse:
+    """Buy a membership for someone else: the signed-in buyer chooses tier, months and the
+    recipient; the provider takes one payment; the recipient gets a link."""
+    from hanji.memberships import gifts
+
+    publication = _publication(request)
+    reader = current_reader(request) if request.session.session_key else None
+    if reader is None:
+        request.session["hanji_after_sign_in"] = reverse("memberships:gift")
+    if request.method == "POST" and reader is not None:
+        tier = (
+            queries.paid_tiers(publication)
+            .filter(pk=parse_int(request.POST.get("tier") or "0", default=0))
+            .first()
+        )
+        try:
+            if tier is None:
+                raise ValidationError(_("This tier is not offered."))
+            order = gifts.open_gift(
+                reader,
+                tier,
+                parse_int(request.POST.get("months") or "0", default=0),
+                request.POST.get("recipient", ""),
+                request.POST.get("message", ""),
+                language=get_language() or "",
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("memberships:gift")
+        provider = get_provider(order.provider, queries.settings_of(publication))
+        done = request.build_absolute_uri(reverse("memberships:gift_done", args=[order.order_id]))
+        start = provider.start_gift(
+            order, success_url=done, cancel_url=request.build_absolute_uri()
+        )
+        if start.redirect_url:
+            return redirect(start.redirect_url)
+        return render(
+            request,
+            "memberships/portone_gift.html",
+            {
+                "order": order,
+                "request_params": json.dumps(start.browser, ensure_ascii=False),
+                "sdk_url": settings.HANJI_PORTONE_BROWSER_SDK,
+                "done_url": done,
+            },
+        )
+    return render(
+        request,
+        "memberships/gift.html",
+        {
+            "tiers": list(queries.paid_tiers(publication).filter(active=True)),
+            "ready": queries.paid_ready(publication),
+            "reader": reader,
+            "months": gifts.MONTHS,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def gift_done(request: HttpRequest, order_id: str) -> HttpResponse:
+    """Back from paying for a gift: the provider is asked (server to server) whether it was paid."""
+    from hanji.memberships.models import Gift, GiftStatus
+
+    reader = current_reader(request)
+    order = (
+        Gift.objects.filter(publication=_publication(request), order_id=order_id)
+        .select_related("tier", "publication", "buyer")
+        .first()
+    )
+    if order is None or reader is None or order.buyer_id != reader.pk:
+        raise Http404
+    if order.status == GiftStatus.OPEN:
+        provider = get_provider(order.provider, queries.settings_of(order.publication))
+        try:
+            with transaction.atomic():
+                provider.settle_gift(order)
+        except Exception:
+            logger.exception("could not settle gift %s", order.order_id)
+        order.refresh_from_db()
+    return render(request, "memberships/gift_done.html", {"order": order})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def gift_redeem(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links); POST redeems, once, and signs in."""
+    from hanji.memberships import gifts
+
+    publication = _publication(request)
+    try:
+        order = gifts.gift_from_token(publication, token)
+    except ValidationError as error:
+        return render(
+            request, "memberships/gift_redeem.html", {"error": " ".join(error.messages)}, status=400
+        )
+    if request.method == "GET":
+        return render(request, "memberships/gift_redeem.html", {"order": order})
+    try:
+        member = gifts.redeem(publication, token)
+    except ValidationError as error:
+        return render(
+            request,
+            "memberships/gift_redeem.html",
+            {"order": order, "error": " ".join(error.messages)},
+            status=409,
+        )
+    from hanji.subscribers.account import _session_key
+
+    request.session.cycle_key()
+    request.session[_session_key(publication)] = member.subscriber_id
+    messages.success(request, _("Your gift membership has started."))
+    return redirect("memberships:account")

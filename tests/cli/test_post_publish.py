@@ -270,3 +270,16 @@ def test_send_and_draft_do_not_go_together(hanji, publication, write):
         "error: --send and --draft do not go together: a draft is not sent"
     ]
     assert nothing_written()
+
+
+def test_an_unclosed_members_block_is_refused_with_its_line(hanji, publication, write):
+    text = GOOD + "\n{members}\n채팅방 비밀번호 1234\n"
+    outcome = hanji("post", "publish", str(write(text)), "--publication", publication.slug)
+    assert outcome.code == 1 and "{members} is never closed" in outcome.err
+    assert nothing_written()
+
+
+def test_members_blocks_are_kept_for_members(hanji, publication, write):
+    text = GOOD + "\n{members}\n채팅방 비밀번호 1234\n{/members}\n"
+    assert hanji("post", "publish", str(write(text)), "--publication", publication.slug).code == 0
+    assert '<div data-hanji="members">' in Post.objects.get().body

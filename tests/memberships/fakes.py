@@ -72,6 +72,8 @@ class _Server:
 
 class _Handler(BaseHTTPRequestHandler):
     fake: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+    disable_nagle_algorithm = True  # headers and body leave at once (no 40 ms ACK wait)
 
     def log_message(self, *args) -> None:
         pass
@@ -102,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, method: str, body: bytes) -> None:
         path = urlsplit(self.path).path
         if path.startswith(("/pay/", "/browser-sdk")):  # the provider's own page or script
-            self._answer(*self.fake.page(method, path))
+            self._answer(*self.fake.page(method, path, body))
             return
         with self.fake.lock:
             self.fake.requests.append((method, path))
@@ -118,6 +120,7 @@ class FakeStripe(_Server):
         self.ids = itertools.count(1)
         self.sessions: dict[str, dict] = {}
         self.subscriptions: dict[str, dict] = {}
+        self.coupons: dict[str, dict] = {}
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self.ids):06d}"
@@ -166,6 +169,10 @@ class FakeStripe(_Server):
                     ]
                     sub["items"]["data"][0]["price"]["unit_amount"] = int(price["unit_amount"])
             return 200, sub
+        if method == "POST" and path == "/v1/coupons":
+            coupon = {"id": self._id("coupon"), "object": "coupon", **params}
+            self.coupons[coupon["id"]] = coupon
+            return 200, coupon
         if method == "POST" and path == "/v1/billing_portal/sessions":
             return 200, {
                 "id": self._id("bps"),
@@ -177,7 +184,7 @@ class FakeStripe(_Server):
 
     # --- what happens at Stripe when the reader pays (test helpers) ---------------------
 
-    def page(self, method: str, path: str):
+    def page(self, method: str, path: str, body: bytes = b""):
         """Stripe Checkout's hosted page, stubbed: one button that pays."""
         session_id = path.rsplit("/", 1)[1]
         session = self.sessions.get(session_id)
@@ -198,6 +205,14 @@ class FakeStripe(_Server):
             session = self.sessions[session_id]
             params = session["params"]
             price = params["line_items"][0]["price_data"]
+            if session["mode"] == "payment":  # a one-time payment (a gift)
+                session.update(
+                    status="complete",
+                    payment_status="paid",
+                    amount_total=int(price["unit_amount"]),
+                    currency=price["currency"],
+                )
+                return dict(session)
             trial = int(params.get("subscription_data", {}).get("trial_period_days", 0) or 0)
             days = trial or (365 if price["recurring"]["interval"] == "year" else 30)
             end = int(time.time()) + days * 86400
@@ -329,15 +344,53 @@ class FakePortOne(_Server):
         }
         return 200, {"payment": {"pgTxId": f"pg-{payment_id}", "paidAt": _now_iso()}}
 
-    def page(self, method: str, path: str):
+    def page(self, method: str, path: str, body: bytes = b""):
         """PortOne's browser SDK, stubbed: requestIssueBillingKey answers with a billing key
         at once (the card window is PortOne's, not ours to test)."""
+        if method == "POST" and path.startswith("/browser-sdk/pay/"):
+            # What PortOne's payment window does when the reader pays: the payment exists.
+            payment_id = path.rsplit("/", 1)[1]
+            with self.lock:
+                self.record_paid(payment_id, int(body or b"0"), "KRW")
+            return (
+                200,
+                "{}",
+                {"Access-Control-Allow-Origin": "*", "Content-Type": "application/json"},
+            )
         script = (
             "window.PortOne = {requestIssueBillingKey: function (params) {"
             " window.__portoneParams = params;"
-            " return Promise.resolve({billingKey: 'billing-key-from-browser'}); }};"
+            " return Promise.resolve({billingKey: 'billing-key-from-browser'}); },"
+            " requestPayment: function (params) { window.__portoneParams = params;"
+            f" return fetch('{self.url}/browser-sdk/pay/' + params.paymentId,"
+            " {method: 'POST', body: String(params.totalAmount)})"
+            " .then(function () { return {paymentId: params.paymentId}; }); }};"
         )
         return 200, script, {"Content-Type": "application/javascript"}
+
+    def record_paid(self, payment_id: str, amount: int, currency: str) -> None:
+        """A payment made in PortOne's own window (one-time card payment)."""
+        self.charged[payment_id] = self.charged.get(payment_id, 0) + 1
+        self.payments[payment_id] = {
+            "id": payment_id,
+            "transactionId": f"tx-{payment_id}",
+            "merchantId": "merchant-1",
+            "storeId": "store-test",
+            "version": "V2",
+            "requestedAt": _now_iso(),
+            "updatedAt": _now_iso(),
+            "statusChangedAt": _now_iso(),
+            "orderName": "gift",
+            "currency": currency,
+            "customer": {"id": ""},
+            "status": "PAID",
+            "paidAt": _now_iso(),
+            "pgTxId": f"pg-{payment_id}",
+            "disputes": [],
+            "channel": {"type": "TEST", "pgProvider": "TOSSPAYMENTS", "pgMerchantId": "tosstest"},
+            "origin": {"platformType": "PC", "ipAddress": "127.0.0.1"},
+            "amount": self._amount(amount, amount),
+        }
 
     @staticmethod
     def _amount(total: int, paid: int) -> dict:

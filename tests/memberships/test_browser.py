@@ -103,3 +103,43 @@ def test_the_plans_page_at_each_width(
     )
     assert page.locator("form.tier").count() == 2
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_studio_members_screens_at_each_width(
+    browser, live_server, owner, with_portone, gold, silver, make_member, artifacts, language, width
+):
+    from django.utils import timezone
+
+    from hanji.memberships.models import Payment
+
+    for i in range(6):
+        member = make_member(f"member{i}@example.org", gold if i % 2 else silver)
+        Payment.objects.create(
+            publication_id=gold.publication_id,
+            member=member,
+            provider="portone",
+            provider_payment_id=f"p{i}",
+            amount=member.amount,
+            currency="KRW",
+            status="failed" if i == 3 else "paid",
+            created_at=timezone.now(),
+        )
+    options = DESKTOP if width == 1280 else PHONE
+    context = browser.new_context(**options, locale="ko-KR" if language == "ko" else "en-US")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/studio/login/")
+    page.fill("#id_username", owner.email)
+    page.fill("#id_password", "pw-very-secret-1")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    slug = gold.publication.slug
+    for name, path in (("overview", ""), ("billing", "billing/"), ("list", "list/")):
+        response = page.goto(f"{live_server.url}/studio/p/{slug}/members/{path}")
+        assert response.status == 200, name
+        page.screenshot(
+            path=str(artifacts / f"studio-members-{name}-{language}-{width}.png"), full_page=True
+        )
+    assert "sk_" not in page.content()
+    context.close()

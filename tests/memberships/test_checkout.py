@@ -33,7 +33,7 @@ def test_terms_not_accepted_means_no_order(with_stripe, gold, reader_client):
     response = client.post(
         "/membership/checkout/", {"tier": gold.pk, "period": "month"}, follow=True
     )
-    assert "recurring-payment terms" in response.content.decode()
+    assert "정기결제 이용약관을 읽고 동의해 주세요" in response.content.decode()
     assert not Checkout.objects.exists()
 
 
@@ -89,7 +89,7 @@ def test_a_failed_first_charge_grants_nothing_and_says_so(
     client.post("/membership/checkout/", {"tier": gold.pk, "period": "month", "accept_terms": "1"})
     order = Checkout.objects.get()
     done = client.post(f"/membership/checkout/{order.order_id}/portone/", {"billing_key": "bk-bad"})
-    assert done.status_code == 402 and "No money was taken" in done.json()["message"]
+    assert done.status_code == 402 and "돈은 빠져나가지 않았어요" in done.json()["message"]
     assert not Member.objects.exists()
 
 
@@ -117,7 +117,7 @@ def test_the_account_page_cancels_resumes_and_switches(
     stripe_fake.pay(order.provider_reference)
     client.get(f"/membership/checkout/{order.order_id}/done/")
     html = client.get("/account/membership/").content.decode()
-    assert "골드" in html and "₩9,000" in html and "Next charge" in html
+    assert "골드" in html and "₩9,000" in html and "다음 결제" in html
     client.post("/account/membership/", {"do": "cancel"})
     member = Member.objects.get(subscriber=reader)
     assert member.status == MemberStatus.CANCELLING and member.has_access()

@@ -127,14 +127,17 @@ def test_a_renewal_charges_once_and_extends_the_period_without_a_gap(due_member,
     assert sum(portone_fake.charged.values()) == 2  # the checkout and one renewal
 
 
-def test_three_failed_renewals_email_each_time_then_end(due_member, portone_fake, smtp):
+def test_three_failed_renewals_email_each_time_then_end(
+    due_member, portone_fake, smtp, django_capture_on_commit_callbacks
+):
     portone_fake.failing_keys.add("billing-key-1")
     smtp.clear()
     now = timezone.now()
     for attempt, expected in enumerate(
         (MemberStatus.PAST_DUE, MemberStatus.PAST_DUE, MemberStatus.ENDED)
     ):
-        run_due_renewals(now)
+        with django_capture_on_commit_callbacks(execute=True):
+            run_due_renewals(now)
         due_member.refresh_from_db()
         assert due_member.status == expected, attempt
         smtp.wait_for("buyer@example.org", count=attempt + 1)
@@ -176,3 +179,15 @@ def test_two_workers_renewing_at_once_charge_once(due_member, portone_fake):
     renewals = [k for k in portone_fake.charged if k.startswith("renew-")]
     assert len(renewals) == 1 and portone_fake.charged[renewals[0]] == 1
     assert Payment.objects.filter(status="paid").count() == 2
+
+
+def test_no_secret_reaches_the_logs(client, checkout, portone, portone_fake, caplog, with_portone):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    portone.complete_checkout(checkout, "billing-key-1")
+    event = FakePortOne.event("Transaction.Paid", checkout.order_id)
+    deliver(client, event, FakePortOne.sign(event, "msg_9"))
+    deliver(client, event, FakePortOne.sign(event, "msg_10", secret="whsec_" + "QUJD" * 8))
+    for secret in (with_portone.portone_api_secret, with_portone.portone_webhook_secret):
+        assert secret not in caplog.text

@@ -149,3 +149,15 @@ def test_a_refund_marks_the_receipt(client, paid_session):
     deliver(client, FakeStripe.event("invoice.payment_succeeded", invoice))
     deliver(client, FakeStripe.event("charge.refunded", {"id": "ch_1", "invoice": "in_9"}))
     assert Payment.objects.get(provider_payment_id="in_9").status == "refunded"
+
+
+def test_no_secret_reaches_the_logs(client, paid_session, caplog, with_stripe):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    _reader, _checkout, session = paid_session
+    deliver(client, FakeStripe.event("checkout.session.completed", session))
+    deliver(client, FakeStripe.event("checkout.session.completed", session), "t=1,v1=bad")
+    for secret in (with_stripe.stripe_secret_key, with_stripe.stripe_webhook_secret):
+        assert secret not in caplog.text
+    assert secret not in repr(with_stripe)

@@ -146,3 +146,14 @@ def test_the_command_names_what_is_wrong(publication, gold):
         )
     with pytest.raises(CommandError, match="No publication"):
         call_command("members", "list", "--publication", "nope")
+
+
+def test_the_creator_makes_a_coupon_and_a_bad_one_is_explained(owner_client, publication):
+    from hanji.memberships.models import Coupon
+
+    url = f"/studio/p/{publication.slug}/members/coupons/"
+    owner_client.post(url, {"code": "SPRING", "kind": "percent", "value": 20, "months": 3})
+    assert Coupon.objects.get().code == "SPRING"
+    bad = owner_client.post(url, {"code": "BAD", "kind": "percent", "value": 150})
+    assert bad.status_code == 200 and Coupon.objects.count() == 1
+    assert "SPRING" in owner_client.get(url).content.decode()

@@ -10,6 +10,7 @@ compared with the order before anything is granted. Webhooks are Standard Webhoo
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -99,6 +100,21 @@ def _record(payment: Any) -> PaymentRecord:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _shared_client(secret: str, base_url: str):
+    from portone_server_sdk import PaymentClient
+
+    return PaymentClient(secret=secret, base_url=base_url)
+
+
+def _payment_client(secret: str, base_url: str):
+    """One API client per secret and address, shared by every thread of the process: making
+    one loads the CA bundle a dozen times (~0.7 s), and its connections are kept alive."""
+    if not secret:
+        raise ProviderError("PortOne's API secret is not set")
+    return _shared_client(secret, base_url)
+
+
 class PortOneProvider:
     name = "portone"
 
@@ -106,18 +122,9 @@ class PortOneProvider:
         self.settings = settings
 
     def _payments(self):
-        """One API client per provider object: its connections are kept alive across the
-        charges of a renewal run."""
-        from portone_server_sdk import PaymentClient
-
-        if not self.settings.portone_api_secret:
-            raise ProviderError("PortOne's API secret is not set")
-        if getattr(self, "_client", None) is None:
-            self._client = PaymentClient(
-                secret=self.settings.portone_api_secret,
-                base_url=api_base("portone", "https://api.portone.io"),
-            )
-        return self._client
+        return _payment_client(
+            self.settings.portone_api_secret, api_base("portone", "https://api.portone.io")
+        )
 
     def get_payment(self, payment_id: str) -> PaymentRecord:
         return _record(self._payments().get_payment(payment_id=payment_id))
@@ -201,17 +208,19 @@ class PortOneProvider:
                 publication=publication, provider="portone", provider_payment_id=payment_id
             )
             return "refunded" if found.update(status=PaymentStatus.REFUNDED) else "unknown payment"
+        if checkout is None and payment_id.startswith("gift-"):
+            return self._gift_paid(publication, payment_id, record)
         if checkout is None:
             return "not a checkout (renewals are settled by the renewal job)"
         if record.status != "PAID":
             return f"payment is {record.status}"
-        if record.amount != checkout.amount or record.currency != checkout.currency:
+        if record.amount != checkout.charge_amount or record.currency != checkout.currency:
             logger.warning(
                 "PortOne payment %s paid %s %s but the order was %s %s: nothing granted",
                 payment_id,
                 record.amount,
                 record.currency,
-                checkout.amount,
+                checkout.charge_amount,
                 checkout.currency,
             )
             return "amount mismatch"
@@ -246,7 +255,7 @@ class PortOneProvider:
             charge = self.charge(
                 payment_id=checkout.order_id,
                 billing_key=billing_key,
-                amount=checkout.amount,
+                amount=checkout.charge_amount,
                 currency=checkout.currency,
                 order_name=checkout.tier.name,
                 customer_id=f"hanji-{checkout.subscriber_id}",
@@ -276,7 +285,7 @@ class PortOneProvider:
             payment, created = events.record_payment(
                 member,
                 payment_id,
-                amount=checkout.amount,
+                amount=checkout.charge_amount,
                 currency=checkout.currency,
                 status=PaymentStatus.PAID,
                 period_end=end,
@@ -286,6 +295,49 @@ class PortOneProvider:
 
                 receipt(member, payment)
         return member
+
+    def start_gift(self, gift, *, success_url: str, cancel_url: str) -> CheckoutStart:
+        """Parameters of the browser SDK's requestPayment (a one-time card payment)."""
+        return CheckoutStart(
+            browser={
+                "storeId": self.settings.portone_store_id,
+                "channelKey": self.settings.portone_channel_key,
+                "paymentId": gift.order_id,
+                "orderName": f"{gift.tier.name} × {gift.months}",
+                "totalAmount": gift.amount,
+                "currency": gift.currency,
+                "payMethod": "CARD",
+                "customer": {"email": gift.buyer.email},
+            }
+        )
+
+    def settle_gift(self, gift) -> str:
+        return self._gift_paid(gift.publication, gift.order_id, self.get_payment(gift.order_id))
+
+    def _gift_paid(self, publication, payment_id: str, record: PaymentRecord) -> str:
+        from hanji.memberships import gifts
+        from hanji.memberships.models import Gift
+
+        gift = (
+            Gift.objects.filter(publication=publication, provider="portone", order_id=payment_id)
+            .select_related("tier", "publication")
+            .first()
+        )
+        if gift is None:
+            return "unknown gift"
+        if record.status != "PAID":
+            return f"payment is {record.status}"
+        if record.amount != gift.amount or record.currency != gift.currency:
+            logger.warning(
+                "PortOne gift %s paid %s %s but the order was %s %s: nothing granted",
+                payment_id,
+                record.amount,
+                record.currency,
+                gift.amount,
+                gift.currency,
+            )
+            return "amount mismatch"
+        return "gift paid" if gifts.mark_paid(gift) else "gift already paid"
 
     def set_cancel_at_period_end(self, member: Member, cancel: bool) -> None:
         """Nothing to tell PortOne: Hanji owns the schedule and simply will not charge."""

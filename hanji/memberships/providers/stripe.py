@@ -114,6 +114,8 @@ class StripeProvider:
         return events.sync_status(member, target, end, cancelling)
 
     def _checkout_completed(self, publication, session: dict[str, Any]) -> str:
+        if str(session.get("client_reference_id") or "").startswith("gift-"):
+            return self._gift_paid(publication, session)
         checkout = (
             Checkout.objects.select_for_update()
             .filter(
@@ -228,6 +230,7 @@ class StripeProvider:
         subscription_data: dict[str, Any] = {"metadata": {"hanji_order": checkout.order_id}}
         if checkout.trial_days:
             subscription_data["trial_period_days"] = checkout.trial_days
+        discounts = [{"coupon": self._coupon(checkout.coupon)}] if checkout.coupon else []
         session = self._client().v1.checkout.sessions.create(
             {
                 "mode": "subscription",
@@ -247,11 +250,84 @@ class StripeProvider:
                     }
                 ],
                 "subscription_data": subscription_data,
+                **({"discounts": discounts} if discounts else {}),
                 "locale": "ko" if checkout.language == "ko" else "en",
             }
         )
         Checkout.objects.filter(pk=checkout.pk).update(provider_reference=session.id)
         return CheckoutStart(redirect_url=session.url)
+
+    def _coupon(self, coupon) -> str:
+        """The coupon's twin at Stripe (made once, then reused)."""
+        if coupon.stripe_coupon_id:
+            return coupon.stripe_coupon_id
+        params: dict[str, Any] = {"name": coupon.code[:40]}
+        if coupon.kind == "percent":
+            params["percent_off"] = coupon.value
+        else:
+            params.update(amount_off=coupon.value, currency=coupon.currency.lower())
+        if coupon.months is None:
+            params["duration"] = "forever"
+        else:
+            params.update(duration="repeating", duration_in_months=coupon.months)
+        created = self._client().v1.coupons.create(params)
+        type(coupon).objects.filter(pk=coupon.pk).update(stripe_coupon_id=created.id)
+        coupon.stripe_coupon_id = created.id
+        return created.id
+
+    def start_gift(self, gift, *, success_url: str, cancel_url: str) -> CheckoutStart:
+        session = self._client().v1.checkout.sessions.create(
+            {
+                "mode": "payment",
+                "client_reference_id": gift.order_id,
+                "customer_email": gift.buyer.email,
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "line_items": [
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": gift.currency.lower(),
+                            "unit_amount": gift.amount,
+                            "product_data": {"name": f"{gift.tier.name} × {gift.months}"},
+                        },
+                    }
+                ],
+            }
+        )
+        type(gift).objects.filter(pk=gift.pk).update(provider_reference=session.id)
+        return CheckoutStart(redirect_url=session.url)
+
+    def settle_gift(self, gift) -> str:
+        if not gift.provider_reference:
+            return "no session"
+        session = self._client().v1.checkout.sessions.retrieve(gift.provider_reference)
+        return self._gift_paid(gift.publication, session.to_dict())
+
+    def _gift_paid(self, publication, session: dict[str, Any]) -> str:
+        from hanji.memberships import gifts
+        from hanji.memberships.models import Gift
+
+        gift = (
+            Gift.objects.filter(
+                publication=publication,
+                provider="stripe",
+                order_id=str(session.get("client_reference_id") or ""),
+            )
+            .select_related("tier", "publication")
+            .first()
+        )
+        if gift is None:
+            return "unknown gift"
+        if session.get("payment_status") != "paid":
+            return "gift not paid"
+        if (
+            session.get("amount_total") != gift.amount
+            or str(session.get("currency", "")).upper() != gift.currency
+        ):
+            logger.warning("Stripe gift %s: paid amount differs from the order", gift.order_id)
+            return "amount mismatch"
+        return "gift paid" if gifts.mark_paid(gift) else "gift already paid"
 
     def set_cancel_at_period_end(self, member: Member, cancel: bool) -> None:
         self._client().v1.subscriptions.update(

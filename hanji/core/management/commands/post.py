@@ -76,6 +76,11 @@ class Command(HanjiCommand):
             source = read_post_file(path, publication.time_zone)
         except FrontMatterError as error:
             raise CommandError(str(error)) from None
+        from hanji.posts.body import block_errors
+
+        if problems := block_errors(source.body_markdown):
+            # Members-only blocks that do not close would hide or show the wrong text.
+            raise CommandError(f"{path}: " + "; ".join(problems))
         authors = self._authors(publication, source, path)
         start_send = self._send_function() if send else None
 
