@@ -124,7 +124,7 @@ def test_a_new_creator_writes_previews_publishes_and_sends(page, live_server, se
     shot(page, "06-publish-and-send")
     page.click("button[name=action][value=publish-send]")
     page.wait_for_url("**/send/?*")
-    assert page.inner_text("[data-testid=confirm-count]").startswith("3")
+    assert "3" in page.inner_text("[data-testid=confirm-count]")
     page.click("[data-testid=confirm-send]")
     page.wait_for_url("**/sends/*/")
     page.wait_for_function(
