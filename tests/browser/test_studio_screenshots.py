@@ -35,6 +35,7 @@ def studio_screens(base: str, world) -> list[tuple[str, str]]:
         ("posts", f"{studio}/posts/"),
         ("editor-draft", f"{studio}/posts/{draft}/"),
         ("editor-sent", f"{studio}/posts/{post}/"),
+        ("send-confirm", f"{studio}/posts/{draft}/send/?publish=1"),
         ("revisions", f"{studio}/posts/{draft}/revisions/"),
         ("preview", f"{studio}/posts/{draft}/preview/"),
         ("sends", f"{studio}/sends/"),
