@@ -235,13 +235,19 @@ MODERATION = {
 @login_required
 @require_safe
 def moderation(request: HttpRequest, slug: str) -> HttpResponse:
+    from hanji.studio.queries import get_access
+
     publication = get_publication_for_user(request.user, slug, at_least=Role.EDITOR)
+    access = get_access(request.user, slug, "comments")
     return render(
         request,
         "engagement/moderation.html",
         {
             "publication": None,
             "moderated": publication,
+            # The studio's navigation, like every studio screen.
+            "pub": publication,
+            "can": access.capabilities,
             "queue": list(queries.review_queue(publication)[:200]),
             "recent": list(queries.recent_comments(publication)),
         },

@@ -129,6 +129,12 @@ def _screens(page, base: str, world) -> list[tuple[str, str | None]]:
         ("newsletters", f"{base}/studio/p/{slug}/settings/newsletters/"),
         ("domains", f"{base}/studio/p/{slug}/settings/domains/"),
         ("delete", f"{base}/studio/p/{slug}/settings/delete/"),
+        ("settings-business", f"{base}/studio/p/{slug}/settings/business/"),
+        ("settings-engagement", f"{base}/studio/p/{slug}/settings/engagement/"),
+        ("settings-sending", f"{base}/studio/p/{slug}/settings/sending/"),
+        ("settings-billing", f"{base}/studio/p/{slug}/settings/billing/"),
+        ("send-confirm", f"{base}/studio/p/{slug}/posts/{draft}/send/?publish=1"),
+        ("comments", f"{base}/engagement/studio/{slug}/comments/"),
         ("new-publication", f"{base}/studio/new/"),
     ]
 

@@ -35,6 +35,7 @@ def studio_screens(base: str, world) -> list[tuple[str, str]]:
         ("posts", f"{studio}/posts/"),
         ("editor-draft", f"{studio}/posts/{draft}/"),
         ("editor-sent", f"{studio}/posts/{post}/"),
+        ("send-confirm", f"{studio}/posts/{draft}/send/?publish=1"),
         ("revisions", f"{studio}/posts/{draft}/revisions/"),
         ("preview", f"{studio}/posts/{draft}/preview/"),
         ("sends", f"{studio}/sends/"),
@@ -103,4 +104,35 @@ def test_every_studio_screen_is_shot_in_both_languages_at_both_widths(
                 problems += [f"{where}: {wide}" for wide in page.evaluate(OVERFLOW)]
             page.screenshot(path=str(SHOTS / f"{name}-{language}-{width}.png"), full_page=True)
         page.context.close()
+    assert not problems, "\n".join(problems)
+
+
+SIGNED_OUT = [
+    ("login", "/studio/login/"),
+    ("login-link", "/studio/login/link/"),
+    ("signup", "/studio/signup/"),
+]
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_signed_out_studio_screens_are_shot_too(browser, live_server, language, settings):
+    settings.HANJI_ALLOW_SIGNUPS = True
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for width, viewport in WIDTHS.items():
+        context = browser.new_context(viewport=viewport, locale="en-US")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/studio/login/")
+        page.select_option("#language-switch", language)
+        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+        for name, path in SIGNED_OUT:
+            response = page.goto(live_server.url + path)
+            if response is None or response.status != 200:
+                problems.append(
+                    f"{name} ({language}, {width}): HTTP {response and response.status}"
+                )
+            if width == "390":
+                problems += [f"{name}: {wide}" for wide in page.evaluate(OVERFLOW)]
+            page.screenshot(path=str(SHOTS / f"{name}-{language}-{width}.png"), full_page=True)
+        context.close()
     assert not problems, "\n".join(problems)

@@ -58,6 +58,14 @@
       });
     });
   });
+  // Navigation rows scroll sideways on a phone: bring the current entry into view.
+  document.querySelectorAll(".pub-nav [aria-current], .settings-nav [aria-current]").forEach(function (link) {
+    var row = link.closest(".pub-nav, .settings-nav ul");
+    if (row && row.scrollWidth > row.clientWidth) {
+      row.scrollLeft += link.getBoundingClientRect().left - row.getBoundingClientRect().left - (row.clientWidth - link.offsetWidth) / 2;
+    }
+  });
+
   // The language switch applies on change; its button stays for browsers without scripts.
   document.querySelectorAll("form[data-language-switch]").forEach(function (form) {
     var apply = form.querySelector("[data-language-apply]");
@@ -138,6 +146,9 @@
     var submitter = event.submitter;
     var source = submitter && submitter.dataset.confirm ? submitter : form;
     if (!source.dataset || !source.dataset.confirm || form.dataset.confirmed === "true") { return; }
+    // A form whose action is chosen in a menu asks only for the destructive choice.
+    var only = form.dataset.confirmIfAction;
+    if (only && (!form.elements.action || form.elements.action.value !== only)) { return; }
     event.preventDefault();
     confirmDialog(source.dataset.confirm, source.dataset.confirmButton || (submitter && submitter.textContent) || "OK",
       (document.getElementById("studio-labels") || {dataset: {}}).dataset.cancel || "Cancel", function () {
