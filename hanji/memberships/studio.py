@@ -218,6 +218,7 @@ def billing(request: HttpRequest, access: Access) -> HttpResponse:
         "memberships/studio/billing.html",
         context(
             access,
+            screen="billing",
             form=form,
             options=options,
             missing=queries.missing_for_paid(publication, options),

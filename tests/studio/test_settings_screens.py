@@ -19,7 +19,7 @@ SCREENS = [
     "studio:settings_sending",
     "studio:domains",
     "studio:team",
-    "studio:settings_billing",
+    "memberships_studio:billing",
     "studio:danger",
 ]
 
@@ -129,7 +129,7 @@ def test_legal_pages_are_saved_and_previewed_as_readers_see_them(client, owner, 
     assert "<strong>제1조</strong>" in preview["html"]
 
 
-def test_the_billing_screen_says_payments_are_set_up_there(client, owner):
+def test_the_billing_screen_is_the_memberships_payment_settings(client, owner):
     client.force_login(owner)
-    page = client.get(reverse("studio:settings_billing", args=["weekly"])).content.decode()
-    assert "Payments for members are set up here." in page
+    page = client.get(reverse("memberships_studio:billing", args=["weekly"])).content.decode()
+    assert 'name="section" value="billing"' in page
