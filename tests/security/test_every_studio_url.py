@@ -107,6 +107,7 @@ WHO = {
     "memberships_studio:tiers": "admin",
     "memberships_studio:tier": "admin",
     "memberships_studio:billing": "owner",
+    "memberships_studio:coupons": "admin",
 }
 # URL parameters that point at one of A's things: the name in the world, per parameter.
 THINGS = {
