@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hanji.core.params import parse_ids, parse_int
-from hanji.posts.actions import publish_post, unpublish_post
+from hanji.posts.actions import delete_post, publish_post, set_cover, unpublish_post
 from hanji.posts.models import Category, Post, PostRevision, Status, Tag, Visibility
 from hanji.posts.revisions import (
     Edit,
@@ -30,7 +30,7 @@ from hanji.posts.revisions import (
 from hanji.publications.models import TeamMember
 from hanji.sending.actions import SendError, start_send_for_post
 from hanji.studio.editor_labels import editor_labels
-from hanji.studio.queries import Access, get_post_for_access, posts_for_access
+from hanji.studio.queries import Access, get_post_for_access, may_change_post, posts_for_access
 from hanji.studio.views.base import context, page_number, publication_view
 from hanji.subscribers.actions import ensure_newsletter
 from hanji.subscribers.models import Newsletter, Segment
@@ -106,8 +106,8 @@ def _bulk(request: HttpRequest, access: Access) -> HttpResponse:
             done += 1
     elif action == "delete":
         for post in posts:
-            if access.can("edit_any_post") or post.status == Status.DRAFT:
-                post.delete()
+            if may_change_post(access, post):
+                delete_post(post)
                 done += 1
     else:
         raise Http404
@@ -200,14 +200,10 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
             status=409,
         )
     if cover := request.FILES.get("cover"):
-        from hanji.posts.images import ImageRefused, store_image
+        from hanji.posts.images import ImageRefused
 
         try:
-            stored = store_image(access.publication.pk, cover.read())
-            post.cover_image.name = (
-                stored.srcset.split(", ")[-1].split(" ")[0].removeprefix("/media/")
-            )
-            post.save(update_fields=["cover_image", "updated_at"])
+            set_cover(post, cover.read())
         except ImageRefused as refused:
             messages.error(request, str(refused))
     if action == "unpublish":
@@ -326,7 +322,7 @@ def post_autosave(request: HttpRequest, access: Access, post_id: int) -> JsonRes
 @publication_view("write")
 def post_delete(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     post = get_post_for_access(access, post_id, edit=True)
-    post.delete()
+    delete_post(post)
     messages.success(request, _("The post is deleted."))
     return redirect("studio:posts", access.publication.slug)
 
