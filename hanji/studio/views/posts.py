@@ -181,24 +181,7 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
             force=request.POST.get("force") == "1",
         )
     except EditConflict as conflict:
-        # Re-show the writer's own words with the warning; nothing of either side is lost.
-        mine = Post(
-            pk=post.pk,
-            publication=access.publication,
-            title=edit.title,
-            subtitle=edit.subtitle,
-            body=edit.body_html,
-            slug=edit.slug,
-            status=conflict.post.status,
-            visibility=edit.visibility,
-            updated_at=conflict.post.updated_at,
-        )
-        return render(
-            request,
-            "studio/editor.html",
-            _editor_context(access, mine, conflict=conflict.post),
-            status=409,
-        )
+        return _conflict(request, access, post, edit, conflict)
     if cover := request.FILES.get("cover"):
         from hanji.posts.images import ImageRefused
 
@@ -206,6 +189,32 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
             set_cover(post, cover.read())
         except ImageRefused as refused:
             messages.error(request, str(refused))
+    return _after_save(request, access, post, action)
+
+
+def _conflict(request: HttpRequest, access: Access, post: Post, edit, conflict) -> HttpResponse:
+    """Re-show the writer's own words with the warning; nothing of either side is lost."""
+    mine = Post(
+        pk=post.pk,
+        publication=access.publication,
+        title=edit.title,
+        subtitle=edit.subtitle,
+        body=edit.body_html,
+        slug=edit.slug,
+        status=conflict.post.status,
+        visibility=edit.visibility,
+        updated_at=conflict.post.updated_at,
+    )
+    return render(
+        request,
+        "studio/editor.html",
+        _editor_context(access, mine, conflict=conflict.post),
+        status=409,
+    )
+
+
+def _after_save(request: HttpRequest, access: Access, post: Post, action: str) -> HttpResponse:
+    """What the button asked for once the post is saved: publish, schedule, send..."""
     if action == "unpublish":
         unpublish_post(post)
         messages.success(request, _("The post is a draft again."))
