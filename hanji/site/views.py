@@ -98,25 +98,28 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if moved := moved_root_post(request, publication, slug):
             return redirect(moved, permanent=True)
         raise
-    post = page.post
     # Visibility is enforced by the memberships issue; until then only the part above the
     # paywall divider of a non-public post ever leaves the server.
-    locked = not post.is_public
-    body = split_at_paywall(post.body)[0] if locked else post.body
-    return render(
-        request,
-        "site/post.html",
-        {
-            "post": post,
-            "body": body,
-            "locked": locked,
-            "json_ld": _json_ld(request, page),
-            "authors": page.authors,
-            "writer": page.writer,
-            "tags": page.tags,
-            "comment_count": 0 if locked else public_comments(post).count,
-        },
-    )
+    locked = not page.post.is_public
+    context = post_context(page, locked=locked, json_ld=_json_ld(request, page))
+    return render(request, "site/post.html", context)
+
+
+def post_context(page: PostPage, *, locked: bool, json_ld: str = "{}", **extra) -> dict:
+    """What site/post.html shows of a post: the public page and the studio's preview both
+    build it here, so the preview shows the tags, byline and comment count readers see."""
+    post = page.post
+    return {
+        "post": post,
+        "body": split_at_paywall(post.body)[0] if locked else post.body,
+        "locked": locked,
+        "json_ld": json_ld,
+        "authors": page.authors,
+        "writer": page.writer,
+        "tags": page.tags,
+        "comment_count": 0 if locked else public_comments(post).count,
+        **extra,
+    }
 
 
 def _json_ld(request: HttpRequest, page: PostPage) -> str:

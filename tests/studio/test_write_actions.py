@@ -114,3 +114,12 @@ def test_a_test_send_through_a_dead_server_says_so_in_the_studios_words(
     assert len(said) == 1
     assert "Hanji could not" in said[0] or "did not accept" in said[0]
     assert str(port) not in said[0]  # nothing of the server's own answer
+
+
+def test_the_web_preview_shows_what_the_public_page_shows(client, owner, make_post, author):
+    post = make_post(title="미리 보기", publish=False, tags=["반도체"], authors=[author])
+    client.force_login(owner)
+    page = client.get(reverse("studio:preview_web", args=["weekly", post.pk])).content.decode()
+    assert "#반도체" in page  # the tags, which the preview once left out
+    assert author.name in page
+    assert 'class="comment-count"' in page

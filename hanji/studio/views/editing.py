@@ -126,20 +126,13 @@ def preview(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
 @publication_view("view")
 def preview_web(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """The post page as readers will see it (whole body: staff see past the paywall)."""
+    from hanji.posts.queries import post_page_of
+    from hanji.site.views import post_context
+
     post = get_post_for_access(access, post_id)
-    response = render(
-        request,
-        "site/post.html",
-        {
-            "publication": access.publication,
-            "post": post,
-            "body": post.body,
-            "locked": False,
-            "json_ld": "{}",
-            "authors": list(post.authors.all()),
-            "preview": True,
-        },
-    )
+    page = post_page_of(post)
+    context = post_context(page, locked=False, publication=access.publication, preview=True)
+    response = render(request, "site/post.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
 
