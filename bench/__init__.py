@@ -44,14 +44,18 @@ def machine() -> str:
     )
 
 
-def save(name: str, figures, started: datetime, load_before: tuple[float, ...]) -> Path:
-    """Write one module's figures to bench/results/<name>-<date>.json; returns the path."""
+def save(
+    name: str, figures, started: datetime, load_before: tuple[float, ...], commit: str = ""
+) -> Path:
+    """Write one module's figures to bench/results/<name>-<date>.json; returns the path.
+    `commit` is the one the run started on (taken at the end, a commit made meanwhile would
+    be named instead)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}-{started:%Y%m%d-%H%M%S}.json"
     report = {
         "benchmark": name,
         "date": started.isoformat(timespec="seconds"),
-        "commit": git_commit(),
+        "commit": commit or git_commit(),
         "machine": machine(),
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
@@ -63,8 +67,8 @@ def save(name: str, figures, started: datetime, load_before: tuple[float, ...]) 
 
 def run_alone(name: str, main) -> dict:
     """What `python -m bench.<name>` does: run, print, and save the figures."""
-    started, load = datetime.now(UTC), os.getloadavg()
+    started, load, commit = datetime.now(UTC), os.getloadavg(), git_commit()
     figures = main()
-    path = save(name, figures, started, load)
+    path = save(name, figures, started, load, commit)
     print(f"figures written to {path.relative_to(ROOT)}")
     return figures

@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             report["results"][name] = {"error": traceback.format_exc(limit=3)}
             continue
         report["results"][name] = figures if isinstance(figures, dict) else {"result": figures}
-        saved = save(name, report["results"][name], module_started, module_load)
+        saved = save(name, report["results"][name], module_started, module_load, commit)
         print(f"----- {name}: {time.monotonic() - t0:.0f} s, {saved.relative_to(ROOT)} -----")
 
     RESULTS.mkdir(parents=True, exist_ok=True)
