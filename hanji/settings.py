@@ -64,9 +64,11 @@ INSTALLED_APPS = [
     "hanji.posts",
     "hanji.subscribers",
     "hanji.sending",
+    "hanji.search",
     "hanji.site",
     "hanji.studio",
     "hanji.engagement",
+    "hanji.memberships",
     # Only for its static files (the ProseMirror editor the studio loads).
     "django_prose_editor",
 ]
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache: a cached page gets a policy (and a nonce) of its own.
+    "hanji.core.csp.ContentSecurityPolicyMiddleware",
     "hanji.publications.middleware.PublicationMiddleware",
     # Answers view beacons of readers without a session before the page cache and sessions.
     "hanji.engagement.beacon.BeaconMiddleware",
@@ -101,6 +105,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hanji.publications.context_processors.publication",
@@ -172,6 +177,13 @@ HANJI_ALLOW_PRIVATE_NETWORKS = env_bool(
 )
 HANJI_FETCH_ALLOW_PRIVATE = HANJI_ALLOW_PRIVATE_NETWORKS
 # The publication (slug) the instance's own host serves at `/`; empty: the first one made.
+# Payment providers' API addresses: only ever changed to point at a local fake (tests, bench).
+HANJI_STRIPE_API_BASE = os.environ.get("HANJI_STRIPE_API_BASE", "")
+HANJI_PORTONE_API_BASE = os.environ.get("HANJI_PORTONE_API_BASE", "")
+# PortOne's browser SDK (requestIssueBillingKey), loaded on the checkout page.
+HANJI_PORTONE_BROWSER_SDK = os.environ.get(
+    "HANJI_PORTONE_BROWSER_SDK", "https://cdn.portone.io/v2/browser-sdk.js"
+)
 HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
 # DNS servers for custom-domain verification ("host:port", comma-separated); empty = the system's.
 HANJI_DNS_NAMESERVERS = [
@@ -208,6 +220,7 @@ HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
     "hanji.sending.actions.start_due_sends": 15,
     "hanji.publications.actions.check_pending_domains": 600,
+    "hanji.memberships.renewals.run_due_renewals": 600,
 }
 
 # --- email ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils import timezone
 from hanji.posts.actions import save_post
 from hanji.posts.body import sanitize
 from hanji.posts.models import Post, PostRevision, RevisionKind, Status
+from hanji.search.actions import index_post
 
 AUTOSAVE_WINDOW = timedelta(minutes=10)
 KEEP_REVISIONS = 100
@@ -193,6 +194,7 @@ def restore_revision(post: Post, revision: PostRevision, by=None) -> Post:
     current.subtitle = revision.subtitle
     current.body = sanitize(revision.body)
     current.save(update_fields=["title", "subtitle", "body", "updated_at"])
+    index_post(current)
     record_revision(current, RevisionKind.RESTORE, by)
     return current
 

@@ -85,7 +85,7 @@ def insert_deliveries(send: Send, page: int | None = None) -> int:
             inserted += max(cursor.rowcount, 0)
             Send.objects.filter(pk=send.pk).update(prepare_lease_until=clock.now() + PREPARE_LEASE)
         last = upper
-    paid = recipients.paid_subscribers(send.publication)
+    paid = recipients.paid_subscribers(send.publication, send.post)
     if paid is not None:
         Delivery.objects.filter(send=send, subscriber__in=paid.values("pk")).update(paid=True)
     return inserted

@@ -6,21 +6,25 @@ import json
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import get_script_prefix
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from hanji.core.params import MAX_PAGE, parse_int
 from hanji.engagement.queries import public_comments
-from hanji.posts.body import markdown_to_html, split_at_paywall
+from hanji.engagement.readers import current_reader
+from hanji.memberships.access import can_read, differs_by_reader, visible_body
+from hanji.posts.body import markdown_to_html
 from hanji.posts.models import Category, Post, Tag
 from hanji.posts.queries import PostPage, get_post_page, listed_posts
 from hanji.publications.models import Author, Publication
+from hanji.search.queries import reader_full_text, search_posts
+from hanji.search.terms import clean_query
 from hanji.site import feeds
 from hanji.site.queries import latest_posts
 
@@ -98,20 +102,28 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if moved := moved_root_post(request, publication, slug):
             return redirect(moved, permanent=True)
         raise
-    # Visibility is enforced by the memberships issue; until then only the part above the
-    # paywall divider of a non-public post ever leaves the server.
-    locked = not page.post.is_public
-    context = post_context(page, locked=locked, json_ld=_json_ld(request, page))
-    return render(request, "site/post.html", context)
+    reader = current_reader(request) if request.session.session_key else None
+    locked = not can_read(reader, page.post)
+    context = post_context(
+        page, body=visible_body(reader, page.post), locked=locked, json_ld=_json_ld(request, page)
+    )
+    response = render(request, "site/post.html", context)
+    if differs_by_reader(page.post):
+        # One version per reader: never shared by a cache (the anonymous page cache stores
+        # only what a reader without a session gets, and a session makes the page private).
+        patch_vary_headers(response, ["Cookie"])
+        if reader is not None or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            patch_cache_control(response, private=True)
+    return response
 
 
-def post_context(page: PostPage, *, locked: bool, json_ld: str = "{}", **extra) -> dict:
+def post_context(page: PostPage, *, body: str, locked: bool, json_ld: str = "{}", **extra) -> dict:
     """What site/post.html shows of a post: the public page and the studio's preview both
     build it here, so the preview shows the tags, byline and comment count readers see."""
     post = page.post
     return {
         "post": post,
-        "body": split_at_paywall(post.body)[0] if locked else post.body,
+        "body": body,
         "locked": locked,
         "json_ld": json_ld,
         "authors": page.authors,
@@ -135,6 +147,7 @@ def _json_ld(request: HttpRequest, page: PostPage) -> str:
         "author": [{"@type": "Person", "name": a.name} for a in page.authors]
         or ([{"@type": "Person", "name": page.writer}] if page.writer else []),
         "publisher": {"@type": "Organization", "name": post.publication.name},
+        "isAccessibleForFree": post.is_public,
     }
     if post.cover_image:
         data["image"] = request.build_absolute_uri(post.cover_image.url)
@@ -170,18 +183,12 @@ def legal_page(request: HttpRequest, page: str) -> HttpResponse:
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     publication = _publication(request)
-    query = request.GET.get("q", "").strip()[:200]
+    query = clean_query(request.GET.get("q", ""))
     results = []
     if query:
-        results = list(
-            listed_posts(publication)
-            .filter(visibility="public")
-            .filter(
-                Q(title__icontains=query)
-                | Q(subtitle__icontains=query)
-                | Q(excerpt__icontains=query)
-            )[:50]
-        )
+        reader = current_reader(request)
+        full_text_of = reader_full_text(publication, reader)
+        results = search_posts(publication, query, full_text_of=full_text_of)
     return render(request, "site/search.html", {"query": query, "results": results})
 
 

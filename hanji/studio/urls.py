@@ -6,6 +6,7 @@ from hanji.studio.views import (
     home,
     outbox,
     posts,
+    search,
     sends,
     settings,
     signup,
@@ -46,6 +47,7 @@ urlpatterns = [
     # one publication
     path(P, home.publication_home, name="home"),
     path(P + "posts/", posts.post_list, name="posts"),
+    path(P + "search/", search.post_search, name="post_search"),
     path(P + "posts/new/", posts.post_new, name="post_new"),
     path(P + "posts/<int:post_id>/", posts.post_edit, name="post_edit"),
     path(P + "posts/<int:post_id>/autosave/", posts.post_autosave, name="post_autosave"),
@@ -104,6 +106,9 @@ urlpatterns = [
     ),
     # settings
     path(P + "settings/", settings.settings_home, name="settings"),
+    path(P + "settings/business/", settings.business, name="settings_business"),
+    path(P + "settings/engagement/", settings.engagement, name="settings_engagement"),
+    path(P + "settings/sending/", settings.sending, name="settings_sending"),
     path(P + "settings/newsletters/", settings.newsletters, name="newsletters"),
     path(P + "settings/domains/", settings.domains, name="domains"),
     path(P + "settings/team/", settings.team, name="team"),

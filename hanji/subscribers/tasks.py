@@ -11,9 +11,13 @@ from hanji.subscribers import actions, importer
 
 @task()
 def send_confirmation(
-    subscriber_id: int, newsletter_ids: list[int], advertising: bool, name: str
+    subscriber_id: int,
+    newsletter_ids: list[int],
+    advertising: bool,
+    name: str,
+    next_path: str = "",
 ) -> None:
-    actions.mail_confirmation(subscriber_id, newsletter_ids, advertising, name)
+    actions.mail_confirmation(subscriber_id, newsletter_ids, advertising, name, next_path)
 
 
 @task()
@@ -22,8 +26,8 @@ def send_welcome(subscriber_id: int, newsletter_ids: list[int]) -> None:
 
 
 @task()
-def send_sign_in_link(subscriber_id: int) -> None:
-    actions.mail_sign_in_link(subscriber_id)
+def send_sign_in_link(subscriber_id: int, next_path: str = "") -> None:
+    actions.mail_sign_in_link(subscriber_id, next_path)
 
 
 @task()

@@ -131,10 +131,11 @@ def test_the_footer_shows_business_information_only_when_set(client, publication
     assert client.get("/privacy/").status_code == 404
 
 
-def test_search_finds_public_posts(client, post, make_post):
-    make_post(title="비밀 반도체", visibility="paid")
-    html = page(client, "/search/?q=반도체")
-    assert "반도체 이야기" in html and "비밀 반도체" not in html
+def test_search_finds_posts_and_a_paid_post_by_its_title_not_its_paid_text(client, post, make_post):
+    make_post(title="비밀 반도체", body="유료 본문 메타버스", visibility="paid")
+    html = page(client, "/search/?q=반도체").replace("<mark>", "").replace("</mark>", "")
+    assert "반도체 이야기" in html and "비밀 반도체" in html
+    assert "비밀 반도체" not in page(client, "/search/?q=메타버스")
 
 
 def test_sitemap_and_robots(client, post):

@@ -22,6 +22,7 @@ RANK = {"author": 1, "editor": 2, "admin": 3, "owner": 4}
 PAGES = [
     ("studio:home", [], "author"),
     ("studio:posts", [], "author"),
+    ("studio:post_search", [], "author"),
     ("studio:post_edit", ["post"], "editor"),  # a published post of someone else
     ("studio:post_revisions", ["post"], "editor"),
     ("studio:preview", ["post"], "editor"),
@@ -41,6 +42,9 @@ PAGES = [
     ("studio:import_progress", ["import"], "admin"),
     ("studio:import_rejections", ["import"], "admin"),
     ("studio:settings", [], "admin"),
+    ("studio:settings_business", [], "admin"),
+    ("studio:settings_engagement", [], "admin"),
+    ("studio:settings_sending", [], "admin"),
     ("studio:newsletters", [], "admin"),
     ("studio:domains", [], "admin"),
     ("studio:team", [], "admin"),
@@ -69,6 +73,9 @@ ACTIONS = [
     ("studio:segments", [], "admin"),
     ("studio:import_start", [], "admin"),
     ("studio:settings", [], "admin"),
+    ("studio:settings_business", [], "admin"),
+    ("studio:settings_engagement", [], "admin"),
+    ("studio:settings_sending", [], "admin"),
     ("studio:newsletters", [], "admin"),
     ("studio:domains", [], "admin"),
     ("studio:team", [], "admin"),

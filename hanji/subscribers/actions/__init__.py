@@ -28,6 +28,7 @@ from hanji.subscribers.actions.account import (
     request_sign_in,
     set_newsletters,
     sign_in,
+    sign_in_next,
     sign_in_token,
 )
 from hanji.subscribers.actions.common import (
@@ -50,6 +51,7 @@ from hanji.subscribers.actions.subscribe import (
     CONFIRM_MAX_AGE,
     advertising_statement,
     chosen_newsletters,
+    confirm_next,
     confirm_subscription,
     confirm_token,
     ensure_newsletter,
@@ -73,6 +75,7 @@ __all__ = [
     "advertising_statement",
     "chosen_newsletters",
     "confirm_email_change",
+    "confirm_next",
     "confirm_subscription",
     "confirm_token",
     "consent_log",
@@ -95,6 +98,7 @@ __all__ = [
     "set_newsletters",
     "set_subscriber_tags",
     "sign_in",
+    "sign_in_next",
     "sign_in_token",
     "subscribe",
     "subscribe_statement",

@@ -24,13 +24,17 @@ def _subscriber(subscriber_id: int) -> Subscriber | None:
 
 
 def mail_confirmation(
-    subscriber_id: int, newsletter_ids: list[int], advertising: bool, name: str
+    subscriber_id: int,
+    newsletter_ids: list[int],
+    advertising: bool,
+    name: str,
+    next_path: str = "",
 ) -> None:
     subscriber = _subscriber(subscriber_id)
     if subscriber is None:
         return
     publication = subscriber.publication
-    token = confirm_token(subscriber, newsletter_ids, advertising, name)
+    token = confirm_token(subscriber, newsletter_ids, advertising, name, next_path)
     newsletters = Newsletter.objects.filter(publication=publication, pk__in=newsletter_ids)
     emails.confirm_subscription(
         publication,
@@ -63,12 +67,12 @@ def mail_welcome(subscriber_id: int, newsletter_ids: list[int]) -> None:
     )
 
 
-def mail_sign_in_link(subscriber_id: int) -> None:
+def mail_sign_in_link(subscriber_id: int, next_path: str = "") -> None:
     subscriber = _subscriber(subscriber_id)
     if subscriber is None:
         return
     publication = subscriber.publication
-    token = sign_in_token(subscriber)
+    token = sign_in_token(subscriber, next_path)
     emails.sign_in(
         publication,
         subscriber.email,
