@@ -4,8 +4,8 @@
     python -m bench pages send  only these
 
 Each module exposes `main()`, which prints its own figures and returns a dict of them. The
-figures of one run are also written to bench/results/<date>-<commit>.json (not committed),
-so runs can be compared.
+figures of each module are also written to bench/results/<name>-<date>.json, and those of the
+whole run to bench/results/<date>-<commit>.json (not committed), so runs can be compared.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import importlib
 import json
 import os
 import pkgutil
-import platform
-import subprocess
 import sys
 import time
 import traceback
@@ -24,9 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bench
+from bench import RESULTS, git_commit, machine, save
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 FIRST = ("pages",)
 
 
@@ -37,28 +35,6 @@ def available() -> list[str]:
         if not module.name.startswith("_")
     ]
     return sorted(names, key=lambda name: (name not in FIRST, name))
-
-
-def git_commit() -> str:
-    def git(*args: str) -> str:
-        result = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        return result.stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no")
-    return f"{commit}+dirty" if dirty else commit
-
-
-def machine() -> str:
-    try:
-        import psutil
-
-        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB"
-    except ImportError:
-        memory = ""
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         print(f"\n===== bench/{name}.py =====", flush=True)
         t0 = time.monotonic()
+        module_started, module_load = datetime.now(UTC), os.getloadavg()
         try:
             figures = importlib.import_module(f"bench.{name}").main()
         except KeyboardInterrupt:
@@ -98,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             report["results"][name] = {"error": traceback.format_exc(limit=3)}
             continue
         report["results"][name] = figures if isinstance(figures, dict) else {"result": figures}
-        print(f"----- {name}: {time.monotonic() - t0:.0f} s -----", flush=True)
+        saved = save(name, report["results"][name], module_started, module_load, commit)
+        print(f"----- {name}: {time.monotonic() - t0:.0f} s, {saved.relative_to(ROOT)} -----")
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{started:%Y%m%d-%H%M%S}-{commit}.json"

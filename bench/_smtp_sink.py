@@ -24,9 +24,10 @@ END = b"\r\n.\r\n"
 
 
 class SinkProtocol(asyncio.Protocol):
-    def __init__(self, counter, first):
+    def __init__(self, counter, first, last):
         self.counter = counter
         self.first = first
+        self.last = last
         self.buffer = b""
         self.in_data = False
         self.local = 0
@@ -86,16 +87,18 @@ class SinkProtocol(asyncio.Protocol):
     def _flush(self) -> None:
         if self.local:
             with self.counter.get_lock():
+                now = time.time()
                 if self.counter.value == 0:
-                    self.first.value = time.time()
+                    self.first.value = now
                 self.counter.value += self.local
+                self.last.value = now
             self.local = 0
 
     def connection_lost(self, exc):
         self._flush()
 
 
-def _serve(port: int, counter, first, ready) -> None:
+def _serve(port: int, counter, first, last, ready) -> None:
     async def main():
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -103,7 +106,7 @@ def _serve(port: int, counter, first, ready) -> None:
         sock.bind(("127.0.0.1", port))
         sock.listen(512)
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(lambda: SinkProtocol(counter, first), sock=sock)
+        server = await loop.create_server(lambda: SinkProtocol(counter, first, last), sock=sock)
         ready.set()
         async with server:
             await server.serve_forever()
@@ -121,12 +124,13 @@ class Sink:
         self.port = port
         self.count: Synchronized = multiprocessing.Value("q", 0)
         self.first: Synchronized = multiprocessing.Value("d", 0.0)
+        self.last: Synchronized = multiprocessing.Value("d", 0.0)
         self.processes: list[multiprocessing.Process] = []
         context = multiprocessing.get_context("fork")
         for _ in range(processes):
             ready = context.Event()
             process = context.Process(
-                target=_serve, args=(port, self.count, self.first, ready), daemon=True
+                target=_serve, args=(port, self.count, self.first, self.last, ready), daemon=True
             )
             process.start()
             ready.wait(10)
@@ -140,6 +144,14 @@ class Sink:
         with self.count.get_lock():
             self.count.value = 0
             self.first.value = 0.0
+            self.last.value = 0.0
+
+    def rate(self) -> float:
+        """Messages a second as the sink saw them: all it received, from the first message
+        to the last (whoever sent them is timed the same way)."""
+        with self.count.get_lock():
+            received, span = self.count.value, self.last.value - self.first.value
+        return received / span if span > 0 else 0.0
 
     @property
     def pids(self) -> list[int]:

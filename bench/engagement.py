@@ -18,7 +18,10 @@
 4. Once with the cache and the view spool in Redis (REDIS_URL, as in production), once with
    the file cache and the file spool.
 
-Budget: counting costs under 10% of cached page throughput; the beacon at least 2,000 req/s.
+Budget: counting costs under 10% of cached page throughput, judged per page view (the page
+and its beacon against the page alone: the beacon is the cost of counting); the beacon at
+least 2,000 req/s. The page request alone with counting on and off is shown beside it, not
+judged (it leaves out the beacon).
 Environment: HANJI_BENCH_SECONDS (10), HANJI_BENCH_CONNECTIONS (50), HANJI_BENCH_REDIS_URL
 (redis://127.0.0.1:6379/0; its keys get a prefix of their own and are removed afterwards).
 """
@@ -330,6 +333,9 @@ def main() -> dict:
             figures["page_request_cost"] = 1 - on / off
             figures["page_view_cost"] = 1 - views_on / off
             figures["page_views_per_s_counting_on"] = views_on
+            figures["counting_budget"] = (
+                "met" if figures["page_view_cost"] < BUDGET["counting_cost"] else "missed"
+            )
             results["configurations"][name] = figures
             report(name, figures)
     finally:
@@ -365,19 +371,25 @@ def report(name: str, f: dict) -> None:
             f"p99 {p['p99_ms']:.1f} ms  errors {p['errors']}"
         )
     print(
-        f"  → counting costs the page request {f['page_request_cost']:+.1%}"
-        f" (budget < {BUDGET['counting_cost']:.0%})"
+        f"  (the page request alone, counting on vs off: {f['page_request_cost']:+.1%};"
+        " the beacon left out, so not the budget's figure)"
     )
     v = f["page_view_counting_on"]
     print(
         f"  page view = page + beacon {v['rps']:8.0f} req/s = {f['page_views_per_s_counting_on']:.0f}"
         f" views/s  p99 {v['p99_ms']:.1f} ms  errors {v['errors']}"
     )
-    print(f"  → per page view, counting costs {f['page_view_cost']:+.1%} of cached page throughput")
+    within = "met" if f["page_view_cost"] < BUDGET["counting_cost"] else "MISSED"
+    print(
+        f"  → per page view, counting costs {f['page_view_cost']:+.1%} of cached page throughput"
+        f" (budget < {BUDGET['counting_cost']:.0%}: {within})"
+    )
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["seed"]:
         seed()
     else:
-        print(json.dumps(main(), indent=2, default=str))
+        from bench import run_alone
+
+        print(json.dumps(run_alone("engagement", main), indent=2, default=str))

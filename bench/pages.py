@@ -166,4 +166,6 @@ if __name__ == "__main__":
 
         seed()
     else:
-        main()
+        from bench import run_alone
+
+        run_alone("pages", main)

@@ -211,4 +211,6 @@ def main() -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    from bench import run_alone
+
+    run_alone("subscribers", main)

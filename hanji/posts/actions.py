@@ -119,3 +119,20 @@ def publish_due_posts(now: datetime | None = None) -> int:
         post.status = Status.PUBLISHED
         post.save(update_fields=["status", "updated_at"])
     return len(due)
+
+
+def delete_post(post: Post) -> None:
+    """Delete a post with its revisions and sends (who may is the caller's check:
+    hanji.studio.queries.may_change_post)."""
+    post.delete()
+
+
+def set_cover(post: Post, data: bytes) -> Post:
+    """Store `data` as the post's cover picture (each width, as for the body's pictures).
+    Raises images.ImageRefused, with the reason for the writer; nothing changes then."""
+    from hanji.posts.images import store_image
+
+    stored = store_image(post.publication_id, data)
+    post.cover_image.name = stored.largest
+    post.save(update_fields=["cover_image", "updated_at"])
+    return post

@@ -51,6 +51,9 @@ class StoredImage:
     srcset: str
     width: int
     height: int
+    # The storage name of the widest version (a post's cover points at it); not sent to
+    # the editor.
+    largest: str = ""
 
     def as_dict(self) -> dict:
         return {"src": self.src, "srcset": self.srcset, "width": self.width, "height": self.height}
@@ -212,6 +215,7 @@ def store_image(publication_id: int, data: bytes) -> StoredImage:
         srcset=", ".join(f"{url} {w}w" for url, w, _h in candidates),
         width=width,
         height=height,
+        largest=candidates[-1][0].removeprefix(settings.MEDIA_URL),
     )
 
 

@@ -62,6 +62,13 @@ def writer_name(post: Post) -> str:
     return user.get_full_name().strip()[:100] if user is not None else ""
 
 
+def post_page_of(post: Post) -> PostPage:
+    """The page's view of one post, published or not (the studio's preview uses it too)."""
+    authors = list(post.authors.all())
+    writer = "" if authors else writer_name(post)
+    return PostPage(post, authors, list(post.tags.only("name", "slug")), writer)
+
+
 def get_post_page(publication: Publication, slug: str) -> PostPage:
     """A published post of this publication, by slug, for its public page; 404 for drafts,
     others' posts and unknown slugs. Kept in the shared cache until the publication's pages
@@ -79,11 +86,7 @@ def get_post_page(publication: Publication, slug: str) -> PostPage:
             .select_related("category")
             .first()
         )
-        if post is None:
-            return None
-        authors = list(post.authors.all())
-        writer = "" if authors else writer_name(post)
-        return PostPage(post, authors, list(post.tags.only("name", "slug")), writer)
+        return None if post is None else post_page_of(post)
 
     name = "post:" + hashlib.blake2b(slug.encode(), digest_size=12).hexdigest()
     page = publication_cached(publication.pk, name, build, keep_none=False)

@@ -174,88 +174,32 @@ def _cover(publication, post) -> dict:
 
 
 def compile_send(send, *, test: bool = False) -> dict:
-    """Render, inline and fold the send's message once; return the JSON-able template."""
+    """Render, inline and fold the send's message once; return the JSON-able template.
+
+    1. one renderer setting per send (placeholders, tracked links or not);
+    2. the free variant, then the paid one (the same message when the post has no paid part);
+    3. the head, then the size check against MAX_MESSAGE_BYTES (MessageTooLarge)."""
     from hanji.sending.models import sending_settings
 
-    publication, post, newsletter = send.publication, send.post, send.newsletter
-    options = sending_settings(publication.pk)
-    nonce = secrets.token_hex(5)
-    ph = {field: placeholder(nonce, field) for field in FIELDS}
-    click_base = absolute_url(publication, "sending:click", token="T", position=0)
-    click_base = click_base[: click_base.index("/T/0/")]
-    links: list[str] = []
-
-    def link_url(position: int, url: str) -> str:
-        if not options.track_clicks or test:
-            return url
-        return f"{click_base}/{ph['TRACK']}/{position}/"
-
-    view_url = absolute_url(publication, "site:post", slug=post.slug)
-    variants = {}
+    publication = send.publication
+    build = _Build(send, sending_settings(publication.pk), secrets.token_hex(5), test)
+    variants: dict = {}
     with translation.override(publication.language):
         subject = subject_for(send, test)
         for paid in (False, True):
-            body, cut = variant_body(post, paid)
-            if paid and "free" in variants and body == post.body and not variants["free"]["cut"]:
-                variants["paid"] = variants["free"]  # not a paid post: one message for all
+            body, cut = variant_body(send.post, paid)
+            free = variants.get("free")
+            if paid and free and body == send.post.body and not free["cut"]:
+                variants["paid"] = free  # not a paid post: one message for all
                 continue
-            renderer = BodyRenderer(
-                publication_base_url(publication) + "/",
-                link_url=link_url,
-                name_html=ph["NAMEH"],
-                name_text=ph["NAMET"],
-            )
-            renderer.links = links  # one numbering for both variants
-            email_body = renderer.render(body)
-            context = {
-                "language": publication.language,
-                "publication": publication,
-                "newsletter": newsletter,
-                "post": post,
-                "title": post.title,
-                "subject": subject,
-                "preheader": send.preheader or post.subtitle or post.excerpt,
-                "preheader_pad": range(60),
-                "accent": publication.accent_color or "#c0392b",
-                "logo_url": _media_url(publication, publication.logo),
-                **_cover(publication, post),
-                "home_url": absolute_url(publication, "site:home"),
-                "view_url": view_url,
-                "upgrade_url": view_url + "#upgrade",
-                "date": formats.date_format(
-                    timezone.localtime(post.published_at or timezone.now()), "DATE_FORMAT"
-                ),
-                "authors": ", ".join(a.name for a in post.authors.all()) or writer_name(post),
-                "body_html": email_body.html,
-                "body_text": email_body.text,
-                "cut": cut,
-                "advertising": send.is_advertising,
-                "sender_name": send.from_name or publication.name,
-                "business": _business_line(publication),
-                "unsubscribe_url": ph["UNSUB"],
-                "preferences_url": ph["PREFS"],
-                "open_pixel_url": (
-                    absolute_url(publication, "sending:open", token="T").replace(
-                        "/T.gif", f"/{ph['TRACK']}.gif"
-                    )
-                    if options.track_opens and not test
-                    else ""
-                ),
-            }
-            html = _inliner.inline(render_to_string("sending/email/newsletter.html", context))
-            text = render_to_string("sending/email/newsletter.txt", context)
-            variants["paid" if paid else "free"] = {
-                "text": _segments(fold_lines(text.strip() + "\n", nonce), nonce),
-                "html": _segments(fold_lines(html, nonce), nonce),
-                "cut": cut,
-            }
-    head = _head(send, subject, nonce, options, test)
+            variants["paid" if paid else "free"] = build.variant(body, cut, subject)
+    head = _head(send, subject, build.nonce, build.options, test)
     compiled = {
-        "nonce": nonce,
+        "nonce": build.nonce,
         "boundary": f"=_hanji_{secrets.token_hex(12)}",
-        "head": _segments(head, nonce),
+        "head": _segments(head, build.nonce),
         "variants": variants,
-        "links": links,
+        "links": build.links,
         "subject": subject,
         "from": _from_header(send),
         "from_name": clean_header_text(send.from_name or publication.name, 100),
@@ -269,6 +213,82 @@ def compile_send(send, *, test: bool = False) -> dict:
     if compiled["size"] > conf.get("MAX_MESSAGE_BYTES"):
         raise MessageTooLarge(compiled["size"])
     return compiled
+
+
+class _Build:
+    """What every variant of one send's message shares: its placeholders, its numbered
+    links (one numbering for both variants) and whether links and opens are tracked."""
+
+    def __init__(self, send, options, nonce: str, test: bool):
+        self.send, self.options, self.nonce, self.test = send, options, nonce, test
+        self.ph = {field: placeholder(nonce, field) for field in FIELDS}
+        self.links: list[str] = []
+        publication = send.publication
+        click_base = absolute_url(publication, "sending:click", token="T", position=0)
+        self.click_base = click_base[: click_base.index("/T/0/")]
+        self.view_url = absolute_url(publication, "site:post", slug=send.post.slug)
+
+    def link_url(self, position: int, url: str) -> str:
+        if not self.options.track_clicks or self.test:
+            return url
+        return f"{self.click_base}/{self.ph['TRACK']}/{position}/"
+
+    def variant(self, body: str, cut: bool, subject: str) -> dict:
+        publication = self.send.publication
+        renderer = BodyRenderer(
+            publication_base_url(publication) + "/",
+            link_url=self.link_url,
+            name_html=self.ph["NAMEH"],
+            name_text=self.ph["NAMET"],
+        )
+        renderer.links = self.links
+        context = self.context(renderer.render(body), cut, subject)
+        html = _inliner.inline(render_to_string("sending/email/newsletter.html", context))
+        text = render_to_string("sending/email/newsletter.txt", context)
+        return {
+            "text": _segments(fold_lines(text.strip() + "\n", self.nonce), self.nonce),
+            "html": _segments(fold_lines(html, self.nonce), self.nonce),
+            "cut": cut,
+        }
+
+    def context(self, email_body, cut: bool, subject: str) -> dict:
+        send, ph = self.send, self.ph
+        publication, post = send.publication, send.post
+        return {
+            "language": publication.language,
+            "publication": publication,
+            "newsletter": send.newsletter,
+            "post": post,
+            "title": post.title,
+            "subject": subject,
+            "preheader": send.preheader or post.subtitle or post.excerpt,
+            "preheader_pad": range(60),
+            "accent": publication.accent_color or "#c0392b",
+            "logo_url": _media_url(publication, publication.logo),
+            **_cover(publication, post),
+            "home_url": absolute_url(publication, "site:home"),
+            "view_url": self.view_url,
+            "upgrade_url": self.view_url + "#upgrade",
+            "date": formats.date_format(
+                timezone.localtime(post.published_at or timezone.now()), "DATE_FORMAT"
+            ),
+            "authors": ", ".join(a.name for a in post.authors.all()) or writer_name(post),
+            "body_html": email_body.html,
+            "body_text": email_body.text,
+            "cut": cut,
+            "advertising": send.is_advertising,
+            "sender_name": send.from_name or publication.name,
+            "business": _business_line(publication),
+            "unsubscribe_url": ph["UNSUB"],
+            "preferences_url": ph["PREFS"],
+            "open_pixel_url": self.open_pixel_url(),
+        }
+
+    def open_pixel_url(self) -> str:
+        if not self.options.track_opens or self.test:
+            return ""
+        url = absolute_url(self.send.publication, "sending:open", token="T")
+        return url.replace("/T.gif", f"/{self.ph['TRACK']}.gif")
 
 
 def _from_header(send) -> str:

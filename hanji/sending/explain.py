@@ -9,7 +9,9 @@ operator; the studio gets one of these sentences.
 from __future__ import annotations
 
 import logging
+import smtplib
 
+from anymail.exceptions import AnymailError
 from django.utils.translation import gettext as _
 
 from hanji.sending.transports import DOWN, FAILED, HALT, RETRY, Outcome
@@ -17,6 +19,10 @@ from hanji.sending.transports import DOWN, FAILED, HALT, RETRY, Outcome
 logger = logging.getLogger(__name__)
 
 _LOGIN_CODES = {530, 534, 535, 401, 403}
+
+# What a transport may raise when it cannot send at all (connecting, TLS, logging in, an API
+# answering with an error): caught by name, so a bug in Hanji still shows as a bug.
+TRANSPORT_ERRORS = (OSError, smtplib.SMTPException, AnymailError)
 
 
 def explain(outcome: Outcome) -> str:

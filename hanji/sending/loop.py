@@ -157,56 +157,13 @@ class SendLoop:
         self.dispatcher = Dispatcher(
             self.transport, self.template, dkim.signer_for(self.options, self.domain)
         )
-        next_beat = 0.0
-        next_takeover = 0.0
-        slice_end = (
+        self.next_beat = self.next_takeover = 0.0
+        self.slice_end = (
             time.monotonic() + conf.get("SLICE_SECONDS") if queue.defer_supported() else None
         )
         try:
-            while True:
-                now = time.monotonic()
-                if slice_end is not None and now > slice_end and not self.stopping:
-                    self.stopping = "slice"
-                if now >= next_beat:
-                    self._heartbeat()
-                    next_beat = now + HEARTBEAT
-                if now >= next_takeover and not self.stopping:
-                    self._take_over()
-                    next_takeover = now + max(1.0, min(10.0, self.lease / 4))
-                waiting = self.dispatcher.in_flight > 0
-                self._collect(self.dispatcher.results(timeout=0.02 if waiting else 0))
-                if self.stopping:
-                    self._flush(force=True)
-                    if self.dispatcher.in_flight == 0:
-                        break
-                    continue
-                if self.down_until > time.monotonic():
-                    if time.monotonic() - self.down_since > conf.get("DOWN_SECONDS"):
-                        self.stopping = "transport down"
-                    self._collect(self.dispatcher.results(timeout=0.1))
-                    continue
-                room = self.dispatcher.room
-                # Refill in halves: fewer, larger chunks (one recipient check each) while the
-                # connections still have half the queue to work on.
-                if room <= 0 or (
-                    self.dispatcher.in_flight and room < self.dispatcher.capacity // 2
-                ):
-                    continue
-                if not self.ready and not self._claim():
-                    if self.dispatcher.in_flight or self.stopping:
-                        continue
-                    self._flush(force=True)
-                    if self._nothing_due():
-                        break
-                    continue
-                granted = self.limiter.acquire(min(room, len(self.ready)))
-                if granted == 0:
-                    if self.limiter.wait > conf.get("IDLE_SECONDS"):
-                        self.stopping = "rate limit"
-                    else:
-                        time.sleep(min(self.limiter.wait, 0.25))
-                    continue
-                self._submit([self.ready.popleft() for _ in range(granted)])
+            while self._step():
+                pass
         finally:
             self._collect(self.dispatcher.close())
             self._flush(force=True)
@@ -223,6 +180,51 @@ class SendLoop:
             self.sent,
         )
         return self.stopping or "done"
+
+    def _step(self) -> bool:
+        """One turn of the loop: keep time, collect results, hand out more; False to stop."""
+        now = time.monotonic()
+        if self.slice_end is not None and now > self.slice_end and not self.stopping:
+            self.stopping = "slice"
+        if now >= self.next_beat:
+            self._heartbeat()
+            self.next_beat = now + HEARTBEAT
+        if now >= self.next_takeover and not self.stopping:
+            self._take_over()
+            self.next_takeover = now + max(1.0, min(10.0, self.lease / 4))
+        waiting = self.dispatcher.in_flight > 0
+        self._collect(self.dispatcher.results(timeout=0.02 if waiting else 0))
+        if self.stopping:
+            self._flush(force=True)
+            return self.dispatcher.in_flight > 0
+        if self.down_until > time.monotonic():
+            if time.monotonic() - self.down_since > conf.get("DOWN_SECONDS"):
+                self.stopping = "transport down"
+            self._collect(self.dispatcher.results(timeout=0.1))
+            return True
+        room = self.dispatcher.room
+        # Refill in halves: fewer, larger chunks (one recipient check each) while the
+        # connections still have half the queue to work on.
+        if room <= 0 or (self.dispatcher.in_flight and room < self.dispatcher.capacity // 2):
+            return True
+        if not self.ready and not self._claim():
+            if self.dispatcher.in_flight or self.stopping:
+                return True
+            self._flush(force=True)
+            return not self._nothing_due()
+        self._hand_out(room)
+        return True
+
+    def _hand_out(self, room: int) -> None:
+        """Give the connections as many ready rows as the rate limit allows."""
+        granted = self.limiter.acquire(min(room, len(self.ready)))
+        if granted == 0:
+            if self.limiter.wait > conf.get("IDLE_SECONDS"):
+                self.stopping = "rate limit"
+            else:
+                time.sleep(min(self.limiter.wait, 0.25))
+            return
+        self._submit([self.ready.popleft() for _ in range(granted)])
 
     # --- steps ---------------------------------------------------------------------------
     def _heartbeat(self) -> None:

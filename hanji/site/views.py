@@ -102,30 +102,36 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if moved := moved_root_post(request, publication, slug):
             return redirect(moved, permanent=True)
         raise
-    post = page.post
     reader = current_reader(request) if request.session.session_key else None
-    locked = not can_read(reader, post)
-    response = render(
-        request,
-        "site/post.html",
-        {
-            "post": post,
-            "body": visible_body(reader, post),
-            "locked": locked,
-            "json_ld": _json_ld(request, page),
-            "authors": page.authors,
-            "writer": page.writer,
-            "tags": page.tags,
-            "comment_count": 0 if locked else public_comments(post).count,
-        },
+    locked = not can_read(reader, page.post)
+    context = post_context(
+        page, body=visible_body(reader, page.post), locked=locked, json_ld=_json_ld(request, page)
     )
-    if differs_by_reader(post):
+    response = render(request, "site/post.html", context)
+    if differs_by_reader(page.post):
         # One version per reader: never shared by a cache (the anonymous page cache stores
         # only what a reader without a session gets, and a session makes the page private).
         patch_vary_headers(response, ["Cookie"])
         if reader is not None or settings.SESSION_COOKIE_NAME in request.COOKIES:
             patch_cache_control(response, private=True)
     return response
+
+
+def post_context(page: PostPage, *, body: str, locked: bool, json_ld: str = "{}", **extra) -> dict:
+    """What site/post.html shows of a post: the public page and the studio's preview both
+    build it here, so the preview shows the tags, byline and comment count readers see."""
+    post = page.post
+    return {
+        "post": post,
+        "body": body,
+        "locked": locked,
+        "json_ld": json_ld,
+        "authors": page.authors,
+        "writer": page.writer,
+        "tags": page.tags,
+        "comment_count": 0 if locked else public_comments(post).count,
+        **extra,
+    }
 
 
 def _json_ld(request: HttpRequest, page: PostPage) -> str:

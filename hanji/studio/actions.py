@@ -173,6 +173,15 @@ def accept_invitation(invitation: Invitation, user) -> TeamMember:
     return member
 
 
+def revoke_invitation(publication: Publication, invitation_id: int | None) -> bool:
+    """Withdraw an invitation not yet accepted; its link stops working. False when there is
+    no such open invitation here."""
+    deleted, _detail = Invitation.objects.filter(
+        publication=publication, pk=invitation_id, accepted_at__isnull=True
+    ).delete()
+    return bool(deleted)
+
+
 @transaction.atomic
 def change_role(publication: Publication, member_id: int, role: str, by) -> None:
     member = (

@@ -113,9 +113,15 @@ def get_post_for_access(access: Access, post_id: int, *, edit: bool = False) -> 
     )
     if post is None:
         raise Http404
-    if edit and not access.can("edit_any_post") and post.status != Status.DRAFT:
+    if edit and not may_change_post(access, post):
         raise PermissionDenied
     return post
+
+
+def may_change_post(access: Access, post: Post) -> bool:
+    """The one rule for editing and deleting a post the person sees (posts_for_access):
+    editors and up change any; an author only their own drafts."""
+    return access.can("edit_any_post") or post.status == Status.DRAFT
 
 
 # --- the outbox -----------------------------------------------------------------------------

@@ -86,15 +86,17 @@ def create_import(
     consent: str = "",
     created_by=None,
     operator: str = "",
+    filename: str = "",
 ) -> Import:
-    """An Import row ready to run (by run_import in this process, or the task)."""
+    """An Import row ready to run (by run_import in this process, or the task). `filename`
+    is the name the person knows the file by (an upload is stored under another)."""
     if status not in (SubscriberStatus.ACTIVE, SubscriberStatus.PENDING):
         raise ValueError("an import adds active or pending subscribers")
     if not newsletters:
         from hanji.subscribers.actions import chosen_newsletters
 
         newsletters = chosen_newsletters(publication, [])
-    filename = os.path.basename(path)
+    filename = (filename or os.path.basename(path))[:255]
     if status == SubscriberStatus.ACTIVE and not consent.strip():
         operator = operator or getattr(created_by, "username", "") or getpass.getuser()
         with translation.override(publication.language):

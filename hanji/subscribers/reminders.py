@@ -16,8 +16,9 @@ from django.db.models.functions import Coalesce
 from django.utils import formats, timezone, translation
 
 from hanji.core import emails
+from hanji.subscribers.actions.common import RequestInfo, log_consent
 from hanji.subscribers.links import preferences_url, unsubscribe_url
-from hanji.subscribers.models import ConsentEvent, Subscriber, SubscriberStatus
+from hanji.subscribers.models import Subscriber, SubscriberStatus
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +72,11 @@ def _remind(subscriber: Subscriber, now: datetime) -> bool:
         )
         logger.exception("advertising reminder to subscriber %s failed", subscriber.pk)
         return False
-    ConsentEvent.objects.create(
-        publication_id=subscriber.publication_id,
-        subscriber=subscriber,
-        email=subscriber.email,
-        action="advertising-reminder",
-        statement=f"{sender_name}; {consent_date}",
-        channel="email",
+    log_consent(
+        subscriber,
+        "advertising-reminder",
+        f"{sender_name}; {consent_date}",
+        RequestInfo(channel="email"),
     )
     return True
 

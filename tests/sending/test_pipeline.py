@@ -282,6 +282,10 @@ def test_a_scheduled_send_waits_for_its_time_then_fires(
 def test_night_time_advertising_waits_for_readers_without_night_consent(
     mail_to, make_post, make_subscribers, send_now, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from datetime import datetime
+    from datetime import time as dtime
+    from zoneinfo import ZoneInfo
+
     readers = make_subscribers(4)
     # The hold is off by default (email needs no separate night-time consent): turn it on.
     SendingSettings.objects.update_or_create(
@@ -290,8 +294,15 @@ def test_night_time_advertising_waits_for_readers_without_night_consent(
     Subscriber.objects.filter(pk__in=[readers[0].pk, readers[1].pk]).update(
         night_consent_at=timezone.now()
     )
-    morning = timezone.now() + timedelta(hours=3)
-    monkeypatch.setattr("hanji.sending.loop.night_until", lambda now: morning)
+    # The sending clock says 23:00 in Seoul (the next one to come): the loop's own night
+    # rule decides, nothing of it is replaced.
+    seoul = ZoneInfo("Asia/Seoul")
+    local = (timezone.now() + timedelta(minutes=10)).astimezone(seoul)
+    night = datetime.combine(local.date(), dtime(23), seoul)
+    night = night if night > local else night + timedelta(days=1)
+    morning = datetime.combine(night.date() + timedelta(days=1), dtime(8), seoul)
+    reading = [night]
+    monkeypatch.setattr("hanji.sending.clock.now", lambda: reading[0])
     send = send_now(make_post(), is_advertising=True)
     assert sorted(mail_to.recipients()) == ["reader0@example.org", "reader1@example.org"]
     assert send.state == "sending"
@@ -299,9 +310,8 @@ def test_night_time_advertising_waits_for_readers_without_night_consent(
     assert progress.held == 2 and progress.remaining == 2
     held = Delivery.objects.filter(send=send, state="pending")
     assert all(d.next_attempt_at == morning for d in held)
-    # Morning comes.
-    monkeypatch.setattr("hanji.sending.loop.night_until", lambda now: None)
-    held.update(next_attempt_at=timezone.now())
+    # Morning comes: the held messages leave.
+    reading[0] = morning + timedelta(minutes=1)
     Send.objects.filter(pk=send.pk).update(heartbeat_at=None, loops_enqueued_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         assert start_due_sends() == 1

@@ -85,15 +85,7 @@ candidates = st.one_of(
 )
 
 
-@given(candidates)
-@example("a@b.c\r\nBcc: x@y.z")
-@example("A@EXAMPLE.COM")
-def test_normalizing_is_idempotent_and_yields_a_safe_ascii_address(raw):
-    try:
-        stored = normalize_email(raw)
-    except InvalidEmail as error:
-        assert str(error)  # every refusal says why
-        return
+def check_stored(stored: str) -> None:
     assert normalize_email(stored) == stored
     assert stored.isascii()
     assert len(stored) <= 254
@@ -101,6 +93,41 @@ def test_normalizing_is_idempotent_and_yields_a_safe_ascii_address(raw):
     local, domain = stored.split("@")
     assert domain == domain.lower()
     assert normalize_email(display_email(stored)) == stored
+
+
+# Addresses that are valid by construction: no dot or hyphen at an edge, none doubled.
+good_locals = st.from_regex(r"\A[A-Za-z0-9%+=_]([A-Za-z0-9._%+=-]{0,18}[A-Za-z0-9%+=_])?\Z").filter(
+    lambda local: ".." not in local
+)
+good_labels = st.from_regex(
+    r"\A[a-zA-Z0-9가-힣]([a-zA-Z0-9가-힣-]{0,10}[a-zA-Z0-9가-힣])?\Z"
+).filter(lambda label: "--" not in label)
+good_domains = st.lists(good_labels, min_size=1, max_size=3).map(".".join).map(lambda d: d + ".com")
+good_addresses = st.builds(
+    lambda ws, local, dom: f"{ws}{local}@{dom}{ws}",
+    st.sampled_from(["", " ", "\t", "\u3000"]),
+    good_locals,
+    good_domains,
+)
+
+
+@given(good_addresses)
+@example("A@EXAMPLE.COM")
+@example("kim@한지.com")
+def test_a_valid_address_is_accepted_in_one_safe_ascii_form(raw):
+    check_stored(normalize_email(raw))  # never refused: InvalidEmail fails the test
+
+
+@given(candidates)
+@example("a@b.c\r\nBcc: x@y.z")
+@example("A@EXAMPLE.COM")
+def test_any_text_is_refused_with_a_reason_or_stored_safely(raw):
+    try:
+        stored = normalize_email(raw)
+    except InvalidEmail as error:
+        assert str(error)  # every refusal says why
+    else:
+        check_stored(stored)
 
 
 @given(st.builds(lambda local, dom: f"{local}@{dom}", local_parts, domains))

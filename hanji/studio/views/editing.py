@@ -3,7 +3,6 @@ previews as a web page and as an email, and the test email."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,11 +15,11 @@ from hanji.core.fetch import FetchRefused
 from hanji.posts.body import MarkdownRefused, check_markdown, markdown_to_html
 from hanji.posts.bookmarks import card_for_url
 from hanji.posts.images import MAX_BYTES, ImageRefused, check_size, store_image
-from hanji.sending.actions import SendError, send_test
 from hanji.sending.preview import email_preview
 from hanji.studio.queries import Access, get_post_for_access, request_user_address
 from hanji.studio.views.base import context, publication_view
 from hanji.studio.views.outbox import EMAIL_CSP
+from hanji.studio.views.plumbing import send_test_and_say
 
 # Multipart framing around the file: a request a little over the file limit is still fine.
 REQUEST_LIMIT = MAX_BYTES + 64 * 1024
@@ -135,20 +134,15 @@ def preview(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
 @publication_view("view")
 def preview_web(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     """The post page as readers will see it (whole body: staff see past the paywall)."""
+    from hanji.posts.queries import post_page_of
+    from hanji.site.views import post_context
+
     post = get_post_for_access(access, post_id)
-    response = render(
-        request,
-        "site/post.html",
-        {
-            "publication": access.publication,
-            "post": post,
-            "body": post.body,
-            "locked": False,
-            "json_ld": "{}",
-            "authors": list(post.authors.all()),
-            "preview": True,
-        },
+    page = post_page_of(post)
+    context = post_context(
+        page, body=post.body, locked=False, publication=access.publication, preview=True
     )
+    response = render(request, "site/post.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -173,19 +167,5 @@ def test_send(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
     post = get_post_for_access(access, post_id)
     raw = request.POST.get("addresses", "").strip() or request_user_address(access)
     addresses = [a.strip() for a in raw.replace(";", ",").split(",") if a.strip()][:5]
-    try:
-        outcomes = send_test(post, addresses)
-    except (SendError, ValueError) as error:
-        messages.error(request, str(error) or _("That is not an email address."))
-    else:
-        failed = [o for o in outcomes if o.status != "sent"]
-        if failed:
-            messages.error(
-                request,
-                _("The test email could not be sent: %(detail)s") % {"detail": failed[0].detail},
-            )
-        else:
-            messages.success(
-                request, _("A test email is on its way to %(to)s.") % {"to": ", ".join(addresses)}
-            )
+    send_test_and_say(request, post, addresses)
     return redirect("studio:post_edit", access.publication.slug, post.pk)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hanji.core.params import parse_ids, parse_int
-from hanji.posts.actions import publish_post, unpublish_post
+from hanji.posts.actions import delete_post, publish_post, set_cover, unpublish_post
 from hanji.posts.models import Category, Post, PostRevision, Status, Tag, Visibility
 from hanji.posts.revisions import (
     Edit,
@@ -37,6 +37,7 @@ from hanji.studio.editor_labels import editor_labels
 from hanji.studio.queries import (
     Access,
     get_post_for_access,
+    may_change_post,
     posts_for_access,
     request_user_address,
 )
@@ -115,8 +116,8 @@ def _bulk(request: HttpRequest, access: Access) -> HttpResponse:
             done += 1
     elif action == "delete":
         for post in posts:
-            if access.can("edit_any_post") or post.status == Status.DRAFT:
-                post.delete()
+            if may_change_post(access, post):
+                delete_post(post)
                 done += 1
     else:
         raise Http404
@@ -222,35 +223,40 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
             force=request.POST.get("force") == "1",
         )
     except EditConflict as conflict:
-        # Re-show the writer's own words with the warning; nothing of either side is lost.
-        mine = Post(
-            pk=post.pk,
-            publication=access.publication,
-            title=edit.title,
-            subtitle=edit.subtitle,
-            body=edit.body_html,
-            slug=edit.slug,
-            status=conflict.post.status,
-            visibility=edit.visibility,
-            updated_at=conflict.post.updated_at,
-        )
-        return render(
-            request,
-            "studio/editor.html",
-            _editor_context(access, mine, conflict=conflict.post),
-            status=409,
-        )
+        return _conflict(request, access, post, edit, conflict)
     if cover := request.FILES.get("cover"):
-        from hanji.posts.images import ImageRefused, store_image
+        from hanji.posts.images import ImageRefused
 
         try:
-            stored = store_image(access.publication.pk, cover.read())
-            post.cover_image.name = (
-                stored.srcset.split(", ")[-1].split(" ")[0].removeprefix("/media/")
-            )
-            post.save(update_fields=["cover_image", "updated_at"])
+            set_cover(post, cover.read())
         except ImageRefused as refused:
             messages.error(request, str(refused))
+    return _after_save(request, access, post, action)
+
+
+def _conflict(request: HttpRequest, access: Access, post: Post, edit, conflict) -> HttpResponse:
+    """Re-show the writer's own words with the warning; nothing of either side is lost."""
+    mine = Post(
+        pk=post.pk,
+        publication=access.publication,
+        title=edit.title,
+        subtitle=edit.subtitle,
+        body=edit.body_html,
+        slug=edit.slug,
+        status=conflict.post.status,
+        visibility=edit.visibility,
+        updated_at=conflict.post.updated_at,
+    )
+    return render(
+        request,
+        "studio/editor.html",
+        _editor_context(access, mine, conflict=conflict.post),
+        status=409,
+    )
+
+
+def _after_save(request: HttpRequest, access: Access, post: Post, action: str) -> HttpResponse:
+    """What the button asked for once the post is saved: publish, schedule, send..."""
     if action == "unpublish":
         unpublish_post(post)
         messages.success(request, _("The post is a draft again."))
@@ -411,7 +417,7 @@ def post_autosave(request: HttpRequest, access: Access, post_id: int) -> JsonRes
 @publication_view("write")
 def post_delete(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     post = get_post_for_access(access, post_id, edit=True)
-    post.delete()
+    delete_post(post)
     messages.success(request, _("The post is deleted."))
     return redirect("studio:posts", access.publication.slug)
 

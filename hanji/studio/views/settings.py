@@ -22,11 +22,12 @@ from hanji.publications import actions as domain_actions
 from hanji.publications.domains import record_name, record_value
 from hanji.publications.models import Domain, Role, TeamMember
 from hanji.sending.dns import dns_plan
-from hanji.sending.models import SendingSettings, sending_settings
+from hanji.sending.models import sending_settings
 from hanji.studio import actions, forms
 from hanji.studio.models import Invitation
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
+from hanji.studio.views.plumbing import send_test_and_say
 from hanji.subscribers.models import Newsletter
 
 
@@ -135,27 +136,16 @@ def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
     """Send the newest post as a test email through the publication's transport. The studio
     says what went wrong in its own words, never the remote server's (hanji.sending.explain)."""
     from hanji.posts.models import Post
-    from hanji.sending.actions import SendError, send_test
-    from hanji.sending.explain import explain, explain_error
     from hanji.sending.transports.factory import check_transport_url
 
     to = request.user.email or request.user.get_username()
     post = Post.objects.filter(publication=access.publication).order_by("-updated_at").first()
-    own = SendingSettings.objects.filter(publication=access.publication).first()
     try:
-        check_transport_url(own.transport_url if own else "")
-        if post is None:
-            raise SendError(_("Write a post first: the test sends it."))
-        bad = [o for o in send_test(post, [to]) if o.status != "sent"]
-    except (ValidationError, SendError) as refused:
-        messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
-    except Exception as error:  # noqa: BLE001 (any transport failure: logged, summarised)
-        messages.error(request, explain_error(error))
+        check_transport_url(sending_settings(access.publication.pk).transport_url)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
     else:
-        if bad:
-            messages.error(request, explain(bad[0]))
-        else:
-            messages.success(request, _("A test message is on its way to %(to)s.") % {"to": to})
+        send_test_and_say(request, post, [to])
     return redirect("studio:settings_sending", access.publication.slug)
 
 
@@ -280,11 +270,7 @@ def team(request: HttpRequest, access: Access) -> HttpResponse:
                 )
                 _saved(request)
             elif action == "revoke":
-                Invitation.objects.filter(
-                    publication=publication,
-                    pk=parse_int(request.POST.get("invitation")),
-                    accepted_at__isnull=True,
-                ).delete()
+                actions.revoke_invitation(publication, parse_int(request.POST.get("invitation")))
             else:
                 raise Http404
         except (actions.StudioError, ValueError) as refused:

@@ -20,6 +20,7 @@ from hanji.sending.queries import received_by
 from hanji.studio import stats
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
+from hanji.studio.views.plumbing import csv_download
 from hanji.subscribers import uploads
 from hanji.subscribers.actions import (
     Refused,
@@ -32,7 +33,7 @@ from hanji.subscribers.actions import (
     unsubscribe,
 )
 from hanji.subscribers.addresses import InvalidEmail
-from hanji.subscribers.exporter import csv_writer, export_rows, neutralize
+from hanji.subscribers.exporter import export_rows, neutralize
 from hanji.subscribers.importer import create_import, enqueue_import
 from hanji.subscribers.models import (
     ConsentEvent,
@@ -127,25 +128,11 @@ def subscriber_list(request: HttpRequest, access: Access) -> HttpResponse:
 @publication_view("subscribers")
 def subscriber_export(request: HttpRequest, access: Access) -> StreamingHttpResponse:
     queryset, _filtered_on = _filtered(access, request.GET)
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv_writer(Echo())
-    rows = (writer.writerow(row) for row in export_rows(access.publication, queryset))
-    response = StreamingHttpResponse(_with_bom(rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{access.publication.slug}-subscribers-{stamp}.csv"'
+    return csv_download(
+        export_rows(access.publication, queryset),
+        f"{access.publication.slug}-subscribers-{stamp}.csv",
     )
-    return response
-
-
-def _with_bom(rows):
-    # Excel (Korean Windows above all) reads UTF-8 only with a byte-order mark.
-    yield "\ufeff"
-    yield from rows
 
 
 def _subscriber(access: Access, subscriber_id: int) -> Subscriber:
@@ -331,9 +318,7 @@ def import_map(request: HttpRequest, access: Access, name: str) -> HttpResponse:
                 tags=[t.strip() for t in request.POST.get("tags", "").split(",") if t.strip()],
                 consent=request.POST.get("consent", ""),
                 created_by=request.user,
-            )
-            Import.objects.filter(pk=import_run.pk).update(
-                filename=request.session.get(f"import:{name}", import_run.filename)
+                filename=request.session.get(f"import:{name}", ""),
             )
             enqueue_import(import_run)
             return redirect("studio:import_detail", access.publication.slug, import_run.pk)
@@ -405,15 +390,8 @@ def import_rejections(
     """Every rejected line with its reason, as CSV."""
     import_run = _import(access, import_id)
 
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv_writer(Echo())
-
-    def lines():
-        yield "\ufeff"
-        yield writer.writerow([_("line"), _("reason"), _("content")])
+    def rows():
+        yield [_("line"), _("reason"), _("content")]
         last = 0
         while True:
             page = list(
@@ -425,9 +403,7 @@ def import_rejections(
                 return
             for _pk, line, reason, excerpt in page:
                 # The excerpt is the uploaded file's own text: it may hold a formula.
-                yield writer.writerow([line, neutralize(reason), neutralize(excerpt)])
+                yield [line, neutralize(reason), neutralize(excerpt)]
             last = page[-1][0]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{import_run.pk}-rejected.csv"'
-    return response
+    return csv_download(rows(), f"import-{import_run.pk}-rejected.csv")

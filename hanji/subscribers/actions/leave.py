@@ -10,7 +10,6 @@ from hanji.subscribers import figures
 from hanji.subscribers.actions.common import RequestInfo, leave_newsletters, log_consent
 from hanji.subscribers.models import (
     SUPPRESSED_STATUSES,
-    ConsentEvent,
     Newsletter,
     Subscriber,
     SubscriberStatus,
@@ -33,14 +32,7 @@ def suppress(subscriber_id: int, status: str, reason: str = "", channel: str = "
     if status == SubscriberStatus.UNSUBSCRIBED:
         subscriber.unsubscribed_at = timezone.now()
     subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
-    ConsentEvent.objects.create(
-        publication_id=subscriber.publication_id,
-        subscriber=subscriber,
-        email=subscriber.email,
-        action=str(status),
-        statement=reason,
-        channel=channel,
-    )
+    log_consent(subscriber, str(status), reason, RequestInfo(channel=channel))
     figures.forget(subscriber.publication_id)
     return True
 
