@@ -43,3 +43,18 @@ def test_recall_at_10_and_mrr_meet_the_budget(publication, corpus):
     report = "\n".join(f"{q}: expected {e}, got {t}" for q, e, t in quality.misses)
     assert quality.recall_at_10 >= 0.95, report
     assert quality.mrr >= 0.8, report
+
+
+def test_each_query_finds_exactly_its_posts_so_both_databases_agree(publication, corpus):
+    """Which posts match is the same on SQLite and PostgreSQL: on each, exactly the labelled
+    ones (the order within them may differ, bm25 and ts_rank being different functions)."""
+    from hanji.search.queries import search_posts
+
+    ids = load_corpus(publication, corpus)
+    key_of = {post_id: key for key, post_id in ids.items()}
+    wrong = {}
+    for query, groups, _kind in QUERIES:
+        found = {key_of[r.post.pk] for r in search_posts(publication, query, limit=50)}
+        if found != expected_keys(corpus, groups):
+            wrong[query] = (sorted(found), sorted(expected_keys(corpus, groups)))
+    assert wrong == {}
