@@ -35,10 +35,11 @@ def _meta(post: Post) -> str:
     return "\n".join(names + [t.name for t in post.tags.all()] + authors)
 
 
-def entries_for(post: Post) -> dict[int, dict[str, str]]:
+def entries_for(post: Post, meta: str | None = None) -> dict[int, dict[str, str]]:
     """The fields of the post's entries: its public part, and its whole text when some of it
     is not public."""
-    title, meta = index_text(post.title), index_text(_meta(post))
+    meta = _meta(post) if meta is None else meta
+    title, meta_terms = index_text(post.title), index_text(meta)
     public = public_body(post)
     parts = {Part.PUBLIC: public}
     if public != post.body:
@@ -46,23 +47,33 @@ def entries_for(post: Post) -> dict[int, dict[str, str]]:
     entries = {}
     for part, body in parts.items():
         text = plain_text(body)
-        entries[part] = {"t_title": title, "t_meta": meta, "t_body": index_text(text), "text": text}
+        entries[part] = {"t_title": title, "t_meta": meta_terms, "t_body": index_text(text)}
+        entries[part]["text"] = text
     return entries
 
 
-@transaction.atomic
+FIELDS = ["publication", "t_title", "t_meta", "t_body", "text"]
+
+
 def index_post(post: Post) -> None:
-    """Bring the post's entries up to date with its words (call after every change)."""
-    entries = entries_for(post)
-    for part, fields in entries.items():
-        SearchEntry.objects.update_or_create(
-            post=post, part=part, defaults={"publication_id": post.publication_id, **fields}
+    """Bring the post's entries up to date with its words (call after every change, inside
+    its transaction): one upsert of its entries, one delete of a part it no longer has."""
+    meta = _meta(post)
+    entries = entries_for(post, meta)
+    with transaction.atomic(savepoint=False):
+        SearchEntry.objects.bulk_create(
+            [
+                SearchEntry(post=post, part=part, publication_id=post.publication_id, **fields)
+                for part, fields in entries.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["post", "part"],
+            update_fields=FIELDS,
         )
-    SearchEntry.objects.filter(post=post).exclude(part__in=list(entries)).delete()
-    words = latin_words(" ".join([post.title, _meta(post), entries[Part.PUBLIC]["text"]]))
-    if Part.FULL in entries:
-        words |= latin_words(entries[Part.FULL]["text"])
-    _remember_words(words)
+        if Part.FULL not in entries:
+            SearchEntry.objects.filter(post=post, part=Part.FULL).delete()
+        text = " ".join([post.title, meta, *(fields["text"] for fields in entries.values())])
+        _remember_words(latin_words(text))
 
 
 def _remember_words(words: set[str]) -> None:

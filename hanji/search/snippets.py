@@ -28,7 +28,7 @@ def needles(words: list[QueryWord]) -> re.Pattern | None:
                 parts.append(re.escape(text) + ("[a-z0-9]*" if word.latin else ""))
     if not parts:
         return None
-    parts.sort(key=len, reverse=True)
+    parts = sorted(set(parts), key=len, reverse=True)
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
