@@ -79,18 +79,21 @@ def _best_per_post(hits: list[backends.Hit], limit: int) -> list[backends.Hit]:
 def _results(hits: list[backends.Hit], words: list[QueryWord]) -> list[SearchResult]:
     if not hits:
         return []
-    ids = [h.post_id for h in hits]
-    posts = Post.objects.select_related("category").defer("body").in_bulk(ids)
     wanted = Q()
     for hit in hits:
         wanted |= Q(post_id=hit.post_id, part=hit.part)
-    rows = SearchEntry.objects.filter(wanted).values_list("post_id", "part", "text")
-    texts = {(post_id, part): text for post_id, part, text in rows}
+    entries = {
+        (entry.post_id, entry.part): entry
+        for entry in SearchEntry.objects.filter(wanted)
+        .select_related("post__category")
+        .defer("post__body", "t_title", "t_meta", "t_body")
+    }
     pattern = needles(words)
     results = []
     for hit in hits:
-        post = posts[hit.post_id]
-        text = texts.get((hit.post_id, hit.part), "") or post.subtitle
+        entry = entries[(hit.post_id, hit.part)]
+        post = entry.post
+        text = entry.text or post.subtitle
         results.append(
             SearchResult(
                 post, highlight(post.title, pattern), snippet(text, pattern), hit.title_hit
@@ -102,10 +105,14 @@ def _results(hits: list[backends.Hit], words: list[QueryWord]) -> list[SearchRes
 def add_typo_corrections(words: list[QueryWord]) -> None:
     """A Latin word that no post contains gets the known words one or two edits away
     (opnai → openai) as alternatives."""
-    for word in words:
-        if not word.latin or len(word.text) < 4:
-            continue
-        if SearchWord.objects.filter(word=word.text).exists():
+    latin = [w for w in words if w.latin and len(w.text) >= 4]
+    if not latin:
+        return
+    known = set(
+        SearchWord.objects.filter(word__in=[w.text for w in latin]).values_list("word", flat=True)
+    )
+    for word in latin:
+        if word.text in known:
             continue
         limit = typo_limit(word.text)
         candidates = SearchWord.objects.filter(
