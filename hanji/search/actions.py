@@ -84,21 +84,23 @@ def _remember_words(words: set[str]) -> None:
     )
 
 
-def rebuild_index(publication_id: int | None = None, batch: int = 200) -> int:
+def rebuild_index(publication_id: int | None = None) -> int:
     """Index every post again (of one publication, or all); returns how many posts."""
-    posts = (
-        Post.objects.all()
-        if publication_id is None
-        else Post.objects.filter(publication_id=publication_id)
-    )
-    count = 0
+    posts = Post.objects.all()
+    if publication_id is not None:
+        posts = posts.filter(publication_id=publication_id)
     with transaction.atomic():
         if publication_id is None:
             SearchWord.objects.all().delete()
-        for chunk in _chunks(posts.order_by("pk").values_list("pk", flat=True), batch):
-            for post in _with_relations(chunk):
-                index_post(post)
-                count += 1
+        return reindex_posts(posts.order_by("pk").values_list("pk", flat=True))
+
+
+def reindex_posts(ids, batch: int = 200) -> int:
+    count = 0
+    for chunk in _chunks(ids, batch):
+        for post in _with_relations(chunk):
+            index_post(post)
+            count += 1
     return count
 
 

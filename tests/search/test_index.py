@@ -131,3 +131,21 @@ def test_a_scheduled_post_is_found_from_its_publish_time_without_a_reindex(make_
     assert titles(publication, "예약") == []
     Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(minutes=1))
     assert titles(publication, "예약") == ["예약된 글"]
+
+
+def test_renaming_an_author_a_category_or_a_tag_reindexes_its_posts(make_post, author):
+    from hanji.posts.models import Category, Tag
+
+    make_post(title="이름 바꾸기", category="테크", tags=["인공지능"], authors=[author])
+    publication = author.publication
+    author.name = "박새이름"
+    author.save()
+    category = Category.objects.get(name="테크")
+    category.name = "기술과학"
+    category.save()
+    tag = Tag.objects.get(name="인공지능")
+    tag.name = "머신러닝"
+    tag.save()
+    for query in ["박새이름", "기술과학", "머신러닝"]:
+        assert titles(publication, query) == ["이름 바꾸기"], query
+    assert titles(publication, "김한지") == []
