@@ -1,0 +1,40 @@
+"""Server-drawn SVG bar charts (no script, no library): one bar a day, its figure in a tooltip."""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT, TOP, BOTTOM = 720, 180, 12, 22
+
+
+def bar_chart(values: list[tuple[str, int]], label: str) -> SafeString:
+    """`values` are (a day's label, its figure); `label` names the chart for screen readers."""
+    if not values:
+        return mark_safe("")
+    peak = max((v for _l, v in values), default=0) or 1
+    step = WIDTH / len(values)
+    bar = max(1.0, step * 0.7)
+    inner = HEIGHT - TOP - BOTTOM
+    parts = [
+        f'<svg class="bar-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(label)}">',
+        f'<line x1="0" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" class="axis"/>',
+    ]
+    for i, (name, value) in enumerate(values):
+        height = inner * value / peak
+        x = i * step + (step - bar) / 2
+        y = HEIGHT - BOTTOM - height
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
+            f"<title>{escape(name)}: {value:,}</title></rect>"
+        )
+    for i in (0, len(values) - 1):
+        anchor = "start" if i == 0 else "end"
+        x = 0 if i == 0 else WIDTH
+        parts.append(
+            f'<text x="{x}" y="{HEIGHT - 6}" text-anchor="{anchor}">{escape(values[i][0])}</text>'
+        )
+    parts.append(f'<text x="{WIDTH}" y="{TOP - 2}" text-anchor="end">{peak:,}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
