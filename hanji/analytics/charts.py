@@ -1,11 +1,12 @@
-"""Server-drawn SVG bar charts (no script, no library): one bar a day, its figure in a tooltip."""
+"""Server-drawn SVG bar charts (no script, no library): one bar a day, its figure in a tooltip.
+The axis labels are the page's own text (readable at any width), not text in the drawing."""
 
 from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT, TOP, BOTTOM = 720, 180, 12, 22
+WIDTH, HEIGHT, TOP, BOTTOM = 720, 180, 4, 2
 
 
 def bar_chart(values: list[tuple[str, int]], label: str) -> SafeString:
@@ -29,12 +30,5 @@ def bar_chart(values: list[tuple[str, int]], label: str) -> SafeString:
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
             f"<title>{escape(name)}: {value:,}</title></rect>"
         )
-    for i in (0, len(values) - 1):
-        anchor = "start" if i == 0 else "end"
-        x = 0 if i == 0 else WIDTH
-        parts.append(
-            f'<text x="{x}" y="{HEIGHT - 6}" text-anchor="{anchor}">{escape(values[i][0])}</text>'
-        )
-    parts.append(f'<text x="{WIDTH}" y="{TOP - 2}" text-anchor="end">{peak:,}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
