@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "hanji.site",
     "hanji.studio",
     "hanji.engagement",
+    "hanji.memberships",
     # Only for its static files (the ProseMirror editor the studio loads).
     "django_prose_editor",
 ]
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache: a cached page gets a policy (and a nonce) of its own.
+    "hanji.core.csp.ContentSecurityPolicyMiddleware",
     "hanji.publications.middleware.PublicationMiddleware",
     # Answers view beacons of readers without a session before the page cache and sessions.
     "hanji.engagement.beacon.BeaconMiddleware",
@@ -103,6 +106,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hanji.publications.context_processors.publication",
@@ -174,6 +178,13 @@ HANJI_ALLOW_PRIVATE_NETWORKS = env_bool(
 )
 HANJI_FETCH_ALLOW_PRIVATE = HANJI_ALLOW_PRIVATE_NETWORKS
 # The publication (slug) the instance's own host serves at `/`; empty: the first one made.
+# Payment providers' API addresses: only ever changed to point at a local fake (tests, bench).
+HANJI_STRIPE_API_BASE = os.environ.get("HANJI_STRIPE_API_BASE", "")
+HANJI_PORTONE_API_BASE = os.environ.get("HANJI_PORTONE_API_BASE", "")
+# PortOne's browser SDK (requestIssueBillingKey), loaded on the checkout page.
+HANJI_PORTONE_BROWSER_SDK = os.environ.get(
+    "HANJI_PORTONE_BROWSER_SDK", "https://cdn.portone.io/v2/browser-sdk.js"
+)
 HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
 # Days the per-visitor rows behind "unique visitors a day" are kept (the day totals stay).
 HANJI_ANALYTICS_RAW_DAYS = int(os.environ.get("HANJI_ANALYTICS_RAW_DAYS", "2") or 2)
@@ -212,6 +223,7 @@ HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
     "hanji.sending.actions.start_due_sends": 15,
     "hanji.publications.actions.check_pending_domains": 600,
+    "hanji.memberships.renewals.run_due_renewals": 600,
 }
 
 # --- email ----------------------------------------------------------------------------------

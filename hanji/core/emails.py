@@ -19,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from hanji.core.emailkinds import message_id_for
 from hanji.core.headers import single_line
 from hanji.publications.links import absolute_url, publication_base_url
 from hanji.publications.models import Publication
@@ -50,10 +51,10 @@ def sender(publication: Publication | None, name: str = "", address: str = "") -
 
 
 def render(
-    name: str, context: dict[str, Any], publication: Publication | None
+    name: str, context: dict[str, Any], publication: Publication | None, language: str = ""
 ) -> tuple[str, str, str]:
-    """(subject, text, html) of email `name`, in the publication's language."""
-    language = publication.language if publication else settings.LANGUAGE_CODE
+    """(subject, text, html) of email `name`, in `language` or the publication's."""
+    language = language or (publication.language if publication else settings.LANGUAGE_CODE)
     context = {**_brand(publication), **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{name}-subject.txt", context)
@@ -73,14 +74,20 @@ def send(
     headers: dict[str, str] | None = None,
     reply_to: list[str] | None = None,
     using: str = "transactional",
+    language: str = "",
 ) -> EmailMultiAlternatives:
-    subject, text, html = render(name, context, publication)
+    subject, text, html = render(name, context, publication, language)
     message = EmailMultiAlternatives(
         subject,
         text,
         sender(publication),
         [to],
-        headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            # Says which email it is, for the outbox's filter (hanji.core.emailkinds).
+            "Message-ID": message_id_for(name),
+            **(headers or {}),
+        },
         reply_to=reply_to
         or ([publication.contact_email] if publication and publication.contact_email else None),
     )

@@ -23,6 +23,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 
+from hanji.core.csp import nonce_was_used
+
 CACHEABLE_QUERY_KEYS = {"page"}
 STORED_HEADERS = ("Content-Type", "Content-Language", "Link", "X-Robots-Tag")
 
@@ -87,7 +89,9 @@ def publication_cached(
 
 
 def _page_key(request: HttpRequest) -> str:
-    raw = f"{request.get_host()}|{request.get_full_path()}|{request.method == 'HEAD'}"
+    # The reader's language choice (the language switch's cookie) is part of the page.
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")[:8]
+    raw = f"{request.get_host()}|{request.get_full_path()}|{request.method == 'HEAD'}|{language}"
     return (
         f"pp:{request.publication_id}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
     )
@@ -111,10 +115,11 @@ def _cacheable_request(request: HttpRequest) -> bool:
     )
 
 
-def _cacheable_response(response: HttpResponse) -> bool:
+def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
     cache_control = response.get("Cache-Control", "")
     return (
         response.status_code in (200, 404)
+        and not nonce_was_used(request)
         and not response.streaming
         and not response.cookies
         and "private" not in cache_control
@@ -143,7 +148,7 @@ class AnonymousPageCacheMiddleware:
             response["X-Hanji-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if _cacheable_response(response):
+        if _cacheable_response(request, response):
             headers = [(h, response[h]) for h in STORED_HEADERS if h in response]
             cache.set(
                 page_key,

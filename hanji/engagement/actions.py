@@ -272,7 +272,7 @@ def replies_off(comment: Comment) -> None:
 
 
 def update_settings(publication: Publication, **values) -> EngagementSettings:
-    settings_row, _created = EngagementSettings.objects.get_or_create(publication=publication)
+    settings_row = EngagementSettings.objects.get(publication=publication)
     for name, value in values.items():
         setattr(settings_row, name, value)
     settings_row.full_clean(exclude=["publication"])

@@ -30,6 +30,17 @@ class EngagementConfig(AppConfig):
             for publication_id in recommenders.values_list("publication_id", flat=True):
                 invalidate_publication(publication_id)
 
+        def settings_for_new_publication(instance, created, raw=False, **kwargs) -> None:
+            # Made with the publication, so that no page has to create it while reading.
+            if created and not raw:
+                EngagementSettings.objects.get_or_create(publication=instance)
+
+        post_save.connect(
+            settings_for_new_publication,
+            sender=Publication,
+            weak=False,
+            dispatch_uid="engagement-settings-for-new-publication",
+        )
         # This process forgets at once; other processes within queries.TTL seconds.
         for signal in (post_save, post_delete):
             signal.connect(

@@ -51,7 +51,7 @@ def answer(request: HttpRequest, post_id: int, reader: Subscriber | None) -> Htt
     gate = queries.post_gate(post_id)
     if gate is None or gate.publication_id != getattr(request, "publication_id", None):
         return _refuse(404)
-    if not queries.may_read(gate.visibility, reader):
+    if not queries.may_read(gate.visibility, reader, post_id):
         # The page showed this reader the post's preview (a paid or subscribers-only post):
         # the beacon is expected there, and counts nothing it may not read. No error, no body.
         return HttpResponse(status=204)

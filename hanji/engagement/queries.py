@@ -23,7 +23,7 @@ from hanji.engagement.models import (
     WhoMayComment,
 )
 from hanji.engagement.readers import is_confirmed, is_paid_member
-from hanji.posts.models import Post, Visibility
+from hanji.posts.models import Post
 from hanji.publications.models import Publication
 from hanji.subscribers.models import Subscriber
 
@@ -106,13 +106,13 @@ def post_gate(post_id: int) -> PostGate | None:
     return gate
 
 
-def may_read(visibility: str, reader: Subscriber | None) -> bool:
-    """Whether the reader may read the whole post (not only what is above the paywall)."""
-    if visibility == Visibility.PUBLIC:
-        return True
-    if visibility == Visibility.SUBSCRIBERS:
-        return is_confirmed(reader)
-    return is_paid_member(reader)
+def may_read(visibility: str, reader: Subscriber | None, post_id: int | None = None) -> bool:
+    """Whether the reader may read the whole post (not only what is above the paywall): the
+    one access function decides (hanji.memberships.access)."""
+    from hanji.memberships.access import may_read as access_may_read
+    from hanji.memberships.access import reader_access
+
+    return access_may_read(reader_access(reader), visibility, post_id)
 
 
 def get_post_for_reader(
@@ -130,7 +130,7 @@ def get_post_for_reader(
         .select_related("publication")
         .first()
     )
-    if post is None or not may_read(post.visibility, reader):
+    if post is None or not may_read(post.visibility, reader, post.pk):
         raise Http404
     return post
 
@@ -152,7 +152,7 @@ def why_not_comment(post: Post, reader: Subscriber | None) -> str | None:
         return _("Comments are closed on this post.")
     if reader is None:
         return _("Sign in with your email to comment.")
-    if not may_read(post.visibility, reader):
+    if not may_read(post.visibility, reader, post.pk):
         return _("Only readers who can read this post may comment.")
     if who == WhoMayComment.MEMBERS and not is_paid_member(reader):
         return _("Only paid members may comment.")

@@ -36,13 +36,11 @@ def is_confirmed(subscriber: Subscriber | None) -> bool:
 
 
 def is_paid_member(subscriber: Subscriber | None) -> bool:
-    """Whether the reader has a paid (or complimentary) membership.
+    """Whether the reader has a paid, gifted or complimentary membership open right now
+    (hanji.memberships.access decides)."""
+    from hanji.memberships.access import reader_access
 
-    Memberships do not exist yet (a later issue), so nobody is a paid member: paid posts stay
-    closed to everyone and "paid members may comment" lets nobody comment. Replace this body
-    when memberships land; every engagement check goes through it.
-    """
-    return False
+    return reader_access(subscriber).paid
 
 
 def display_name(subscriber: Subscriber | None) -> str:

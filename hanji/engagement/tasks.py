@@ -54,7 +54,7 @@ def send_comment_digest(publication_id: int) -> int:
     publication = Publication.objects.filter(pk=publication_id).first()
     if publication is None:
         return 0
-    row, _created = EngagementSettings.objects.get_or_create(publication=publication)
+    row = EngagementSettings.objects.get(publication=publication)
     now = timezone.now()
     since = row.digest_sent_until or now - timedelta(days=1)
     new = (

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone, translation
 
-from hanji.posts.body import make_excerpt, markdown_to_html, sanitize
+from hanji.posts.body import has_paywall, make_excerpt, markdown_to_html, sanitize
 from hanji.posts.models import Category, Post, Status, Tag, Visibility
 from hanji.posts.slugs import readable_slug, unique_slug
 from hanji.publications.models import Author, Publication
@@ -65,8 +65,10 @@ def save_post(
     post.title = title.strip()
     post.subtitle = subtitle.strip()
     post.body = body
-    post.excerpt = excerpt.strip() or make_excerpt(body)
     post.visibility = Visibility(visibility)
+    # A closed post without a paywall divider has no free part: no excerpt is made from it.
+    closed = post.visibility != Visibility.PUBLIC and not has_paywall(body)
+    post.excerpt = excerpt.strip() or ("" if closed else make_excerpt(body))
     post.category = get_or_create_category(publication, category) if category else None
     others = Post.objects.filter(publication=publication).exclude(pk=post.pk)
     wanted = readable_slug(slug) if slug else None

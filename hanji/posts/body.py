@@ -12,10 +12,15 @@ The schema (everything else is removed by `sanitize`):
     <figure class="embed" data-provider="x"><blockquote><p>…</p><a href>…</a></blockquote></figure>
     <hr data-hanji="paywall">                      the paywall divider
     <p data-hanji="subscribe"><a href="#subscribe" class="button">…</a></p>   subscribe button
+    <div data-hanji="members">…</div>              a members-only block (any paid member)
+    <div data-hanji="subscribers">…</div>          for confirmed subscribers
+    <div data-hanji="tier" data-tier="SLUG">…</div>   for the members of one tier
 
 Markdown (markdown-it-py) becomes the same schema: `![alt](src "caption")` alone in a paragraph
 is a figure, a YouTube/Vimeo/X link alone in a paragraph is an embed, a line `{paywall}` is the
-divider and `{subscribe}` the subscribe button.
+divider and `{subscribe}` the subscribe button. A members-only block is a line `{members}` …
+a line `{/members}` (likewise `{subscribers}` … `{/subscribers}` and `{tier:SLUG}` … `{/tier}`);
+who may see a block is decided by hanji.memberships.access, never here.
 """
 
 from __future__ import annotations
@@ -59,11 +64,13 @@ TAGS = {
     "td",
     "figure",
     "figcaption",
+    "div",
     "img",
     "iframe",
 }
 ATTRIBUTES = {
     "a": {"href", "title"},
+    "div": {"data-tier"},
     "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
     "iframe": {"src", "title", "allowfullscreen", "loading"},
     "ol": {"start"},
@@ -102,8 +109,12 @@ CLASSES = {
 TAG_VALUES = {
     "hr": {"data-hanji": {"paywall"}},
     "p": {"data-hanji": {"subscribe"}},
+    "div": {"data-hanji": {"members", "subscribers", "tier"}},
     "figure": {"data-provider": {"youtube", "vimeo", "x"}},
 }
+# Where an embed's iframe may point; the Content-Security-Policy's frame-src lists the same
+# origins (hanji.core.csp), so an embed the sanitizer keeps is one the browser loads.
+EMBED_ORIGINS = ("https://www.youtube-nocookie.com", "https://player.vimeo.com")
 EMBED_SOURCES = [
     re.compile(r"^https://www\.youtube-nocookie\.com/embed/[A-Za-z0-9_-]{6,20}$"),
     re.compile(r"^https://player\.vimeo\.com/video/\d{1,12}$"),
@@ -113,6 +124,7 @@ _SRCSET = re.compile(r"^(?:(?:https?://|/)[^\s,]+ \d{1,5}w)(?:, (?:https?://|/)[
 _SIZES = re.compile(r"^[a-z0-9 (),:.%-]{1,200}$")
 _EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*></iframe>")
 PAYWALL = '<hr data-hanji="paywall">'
+_TIER_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -124,6 +136,8 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         return value if _SIZES.match(value) else None
     if attribute in {"width", "height"}:
         return value if value.isdigit() and len(value) <= 5 else None
+    if tag == "div" and attribute == "data-tier":
+        return value if _TIER_SLUG.match(value) else None
     if tag == "ol" and attribute == "start":
         return value if value.isdigit() and len(value) <= 6 else None
     return value
@@ -195,6 +209,43 @@ def _defuse(body: str) -> str:
 
 # --- Markdown --------------------------------------------------------------------------------
 
+# What a paste or an upload may ask of the converter. A long essay is about 60,000 characters;
+# markdown-it works in linear time, but some characters cost far more than prose: each `[` or
+# `<` opens a link-label or HTML scan (400,000 `[` took 3.3 s of CPU, prose 0.25 s per 100,000
+# characters). Both caps keep one conversion well under a second.
+MARKDOWN_MAX_CHARS = 100_000
+MARKDOWN_MAX_OPENERS = 10_000  # `[` and `<` together; a post with 1,000 links has 2,000
+
+
+class MarkdownRefused(ValueError):
+    """Markdown the converter will not take; `status` is the HTTP answer (413 or 400)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def check_markdown(source: str) -> None:
+    """Refuse Markdown that is too long or made of too many costly characters."""
+    if len(source) > MARKDOWN_MAX_CHARS:
+        raise MarkdownRefused(
+            gettext(
+                "This Markdown is %(length)s characters long; at most %(limit)s can be "
+                "converted at once. Paste it in parts."
+            )
+            % {"length": f"{len(source):,}", "limit": f"{MARKDOWN_MAX_CHARS:,}"},
+            status=413,
+        )
+    if source.count("[") + source.count("<") > MARKDOWN_MAX_OPENERS:
+        raise MarkdownRefused(
+            gettext(
+                "This text has more than %(limit)s [ and < characters, too many to convert "
+                "as Markdown. It was not converted."
+            )
+            % {"limit": f"{MARKDOWN_MAX_OPENERS:,}"},
+            status=400,
+        )
+
 
 @functools.cache
 def _markdown():
@@ -255,12 +306,79 @@ def _lone_link(match: re.Match) -> str:
     return embed_html(match.group(1) or match.group(2)) or match.group(0)
 
 
+_BLOCK_MARK = re.compile(
+    r"^[ \t]*\{(/?(?:members|subscribers|tier)(?::[a-z0-9][a-z0-9-]{0,59})?)\}[ \t]*$"
+)
+_BLOCK_LINE = re.compile(
+    r"<p>\{(/?(?:members|subscribers|tier)(?::[a-z0-9][a-z0-9-]{0,59})?)\}</p>"
+)
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def _isolate_block_lines(source: str) -> str:
+    """Blank lines around each block line (`{members}` …), outside code fences, so Markdown
+    makes each its own paragraph even when the writer put text right under it."""
+    out, fenced = [], False
+    for line in source.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        if not fenced and _BLOCK_MARK.match(line):
+            out.extend(["", line.strip(), ""])
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _block_tag(match: re.Match) -> str:
+    mark = match.group(1)
+    if mark.startswith("/"):
+        return "</div>" if mark in ("/members", "/subscribers", "/tier") else match.group(0)
+    if mark in ("members", "subscribers"):
+        return f'<div data-hanji="{mark}">'
+    if mark.startswith("tier:"):
+        return f'<div data-hanji="tier" data-tier="{mark[5:]}">'
+    return match.group(0)  # "{tier}" without a slug stays text: it opens nothing
+
+
+def block_errors(source: str) -> list[str]:
+    """What is wrong with the block lines of a Markdown source (unclosed, stray or mismatched
+    closes), for the command line and imports to report. An unclosed block still hides
+    everything after it, which can only withhold, never leak."""
+    errors, stack, fenced = [], [], False
+    for number, line in enumerate(source.splitlines(), 1):
+        if _FENCE.match(line):
+            fenced = not fenced
+        found = None if fenced else _BLOCK_MARK.match(line)
+        if not found:
+            continue
+        mark = found.group(1)
+        kind = mark.lstrip("/").split(":", 1)[0]
+        if mark == "tier":
+            errors.append(
+                gettext("line %(n)d: {tier} needs a tier, as in {tier:gold}") % {"n": number}
+            )
+        elif not mark.startswith("/"):
+            stack.append((kind, number))
+        elif not stack or stack[-1][0] != kind:
+            errors.append(
+                gettext("line %(n)d: {%(mark)s} closes no open block") % {"n": number, "mark": mark}
+            )
+        else:
+            stack.pop()
+    for kind, number in stack:
+        errors.append(
+            gettext("line %(n)d: {%(kind)s} is never closed") % {"n": number, "kind": kind}
+        )
+    return errors
+
+
 def markdown_to_html(source: str, *, subscribe_label: str | None = None) -> str:
     """Markdown in, schema HTML out (sanitized)."""
     if subscribe_label is None:
         subscribe_label = gettext("Subscribe")
-    rendered = _markdown().render(source)
+    rendered = _markdown().render(_isolate_block_lines(source))
     rendered = rendered.replace("<p>{paywall}</p>", PAYWALL)
+    rendered = _BLOCK_LINE.sub(_block_tag, rendered)
     rendered = rendered.replace(
         "<p>{subscribe}</p>",
         '<p data-hanji="subscribe"><a href="#subscribe" class="button">'
@@ -293,7 +411,53 @@ def plain_text(body_html: str) -> str:
     return re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n\n", text)).strip()
 
 
+_DIV = re.compile(r"<div\b([^>]*)>|</div>")
+_DIV_KIND = re.compile(r'data-hanji="(members|subscribers|tier)"')
+_DIV_TIER = re.compile(r'data-tier="([a-z0-9-]+)"')
+
+
+def filter_blocks(body_html: str, may_see) -> str:
+    """The body without the members-only blocks `may_see(kind, tier_slug)` refuses (with all
+    they hold, nested blocks too). A block left open to the end hides the rest."""
+    out, stack, shown_from = [], [], 0
+    hidden = 0  # how many enclosing blocks are refused
+    for match in _DIV.finditer(body_html):
+        if hidden == 0:
+            out.append(body_html[shown_from : match.start()])
+        shown_from = match.end()
+        if match.group(0) == "</div>":
+            if not stack:
+                continue
+            refused = stack.pop()
+            if refused:
+                hidden -= 1
+            elif hidden == 0:
+                out.append(match.group(0))
+            continue
+        attrs = match.group(1)
+        kind = _DIV_KIND.search(attrs)
+        tier = _DIV_TIER.search(attrs)
+        refused = bool(kind) and not may_see(kind.group(1), tier.group(1) if tier else "")
+        if hidden == 0 and not refused:
+            out.append(match.group(0))
+        stack.append(refused)
+        hidden += refused
+    if hidden == 0:
+        out.append(body_html[shown_from:])
+    return "".join(out)
+
+
+def strip_blocks(body_html: str) -> str:
+    """The body with every members-only block removed: what may be shown to anyone."""
+    return filter_blocks(body_html, lambda kind, tier: False)
+
+
+def has_blocks(body_html: str) -> bool:
+    return bool(_DIV_KIND.search(body_html))
+
+
 def make_excerpt(body_html: str, length: int = 160) -> str:
     free, _paid = split_at_paywall(body_html)
+    free = strip_blocks(free)
     text = " ".join(plain_text(free).split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"

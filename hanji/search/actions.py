@@ -11,22 +11,12 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
-from hanji.posts.body import has_paywall, plain_text, split_at_paywall
+from hanji.memberships.access import public_body, without_blocks
+from hanji.posts.body import plain_text
 from hanji.posts.models import Post
 from hanji.posts.queries import writer_name
 from hanji.search.models import Part, SearchEntry, SearchWord
 from hanji.search.terms import index_text, latin_words
-
-
-def public_body(post: Post) -> str:
-    """The part of the body that every reader of the listing may read.
-
-    Until the memberships issue's access function decides previews, a post that is not
-    public shows only what is above its paywall divider, and nothing without a divider.
-    """
-    if post.is_public:
-        return post.body
-    return split_at_paywall(post.body)[0] if has_paywall(post.body) else ""
 
 
 def _meta(post: Post) -> str:
@@ -40,10 +30,12 @@ def entries_for(post: Post, meta: str | None = None) -> dict[int, dict[str, str]
     is not public."""
     meta = _meta(post) if meta is None else meta
     title, meta_terms = index_text(post.title), index_text(meta)
-    public = public_body(post)
+    # What anyone may read (the access function's anonymous version), and the whole post
+    # without its members-only blocks for the readers `readable_posts` lets in.
+    public, whole = public_body(post), without_blocks(post)
     parts = {Part.PUBLIC: public}
-    if public != post.body:
-        parts[Part.FULL] = post.body
+    if public != whole:
+        parts[Part.FULL] = whole
     entries = {}
     for part, body in parts.items():
         text = plain_text(body)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.safestring import SafeString
 
-from hanji.posts.models import Post, Visibility
+from hanji.posts.models import Post
 from hanji.publications.models import Publication
 from hanji.search import backends
 from hanji.search.models import SearchEntry, SearchWord
@@ -32,17 +32,13 @@ class SearchResult:
 
 
 def reader_full_text(publication: Publication, reader) -> QuerySet[Post] | None:
-    """The posts whose whole text this reader may search and see quoted (None: no post's).
-
-    This is where the memberships issue's `can_read` plugs in; until then the engagement
-    app's `may_read(visibility, reader)` decides, by visibility.
-    """
-    from hanji.engagement.queries import may_read
+    """The posts whose whole text this reader may search and see quoted (None: no post's):
+    the memberships access function's `readable_posts`."""
+    from hanji.memberships.access import readable_posts
 
     if reader is None:
         return None
-    allowed = [v for v in Visibility.values if may_read(v, reader)]
-    return Post.objects.filter(publication=publication, visibility__in=allowed)
+    return readable_posts(reader, publication)
 
 
 def search_posts(

@@ -10,30 +10,17 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from hanji.posts.models import Post, Status
-from hanji.sending import claims, clock
+from hanji.sending import clock, prepare, queue, transitions
 from hanji.sending.compose import MessageTooLarge, compile_send, date_header
-from hanji.sending.models import (
-    ACTIVE_STATES,
-    Send,
-    SendingSettings,
-    SendKind,
-    SendState,
-)
+from hanji.sending.loop import SendLoop
+from hanji.sending.models import ACTIVE_STATES, Send, SendKind, SendState, sending_settings
 from hanji.sending.preview import compile_test_email, default_newsletter
-from hanji.sending.tasks import (
-    _enqueue,
-    ensure_loops,
-    has_due_work,
-    prepare_send,
-    watch_later,
-)
+from hanji.sending.transitions import SendError
 from hanji.subscribers.models import Newsletter, Segment
 
+__all__ = ["SendError"]  # re-exported: callers catch it from here
+
 logger = logging.getLogger(__name__)
-
-
-class SendError(Exception):
-    """A send cannot start or change; the message is for the person who asked."""
 
 
 def start_send_for_post(
@@ -74,9 +61,7 @@ def _check(post: Post, newsletter: Newsletter, segment: Segment | None) -> None:
         raise SendError(_("The segment belongs to another publication."))
     if post.status not in (Status.PUBLISHED, Status.SCHEDULED) or post.published_at is None:
         raise SendError(_("Publish the post (or schedule it) before sending it."))
-    options = SendingSettings.objects.filter(publication_id=post.publication_id).first()
-    if options and options.paused_at:
-        raise SendError(options.paused_reason or _("Sending is paused for this publication."))
+    transitions.refuse_if_paused(post.publication_id)
 
 
 def start_send(
@@ -117,30 +102,14 @@ def start_send(
             # when the send is prepared).
             compile_send(send)
     except MessageTooLarge as error:
-        raise SendError(
-            _("The email would be %(size)s bytes; the limit is %(limit)s. Shorten the post.")
-            % {"size": error.args[0], "limit": _limit()}
-        ) from error
+        raise SendError(str(error)) from error
     except IntegrityError:
-        existing = (
-            Send.objects.filter(post=post, newsletter=newsletter)
-            .filter(Q(state__in=ACTIVE_STATES) | Q(kind=SendKind.FIRST))
-            .order_by("-created_at")
-            .first()
-        )
+        existing = _started_before(post, newsletter, again)
         if existing is None:
             raise
-        if not again and existing.kind == SendKind.FIRST and not existing.is_active:
-            raise SendError(
-                _(
-                    "This post was already sent to this newsletter. Send it again to those who "
-                    "did not get it instead."
-                )
-            ) from None
-        existing.created = False
         return existing
     send.created = True
-    _enqueue(prepare_send, send.pk, run_after=when if when > now else None)
+    queue.prepare_later(send.pk, at=when if when > now else None)
     logger.info(
         "send %s of post %s to newsletter %s scheduled for %s",
         send.pk,
@@ -151,69 +120,44 @@ def start_send(
     return send
 
 
-def _limit() -> int:
-    from hanji.sending import conf
-
-    return conf.get("MAX_MESSAGE_BYTES")
+def _started_before(post: Post, newsletter: Newsletter, again: bool) -> Send | None:
+    """The send that stood in the way of a new one: returned when it is the same request
+    made twice, refused when the post already went to this newsletter."""
+    existing = (
+        Send.objects.filter(post=post, newsletter=newsletter)
+        .filter(Q(state__in=ACTIVE_STATES) | Q(kind=SendKind.FIRST))
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is None:
+        return None
+    if not again and existing.kind == SendKind.FIRST and not existing.is_active:
+        raise SendError(
+            _(
+                "This post was already sent to this newsletter. Send it again to those who "
+                "did not get it instead."
+            )
+        ) from None
+    existing.created = False
+    return existing
 
 
 def pause_send(send_id: int, reason: str = "") -> bool:
-    done = Send.objects.filter(
-        pk=send_id, state__in=[SendState.SCHEDULED, SendState.PREPARING, SendState.SENDING]
-    ).update(state=SendState.PAUSED, state_reason=reason)
-    if done:
-        logger.info("send %s paused: %s", send_id, reason or "by request")
-    return bool(done)
+    return transitions.pause(send_id, reason)
 
 
 def resume_send(send_id: int) -> bool:
     """Continue with what is not yet sent."""
-    send = Send.objects.select_related("publication").get(pk=send_id)
-    if send.state != SendState.PAUSED:
-        return False
-    options = SendingSettings.objects.filter(publication_id=send.publication_id).first()
-    if options and options.paused_at:
-        raise SendError(options.paused_reason or _("Sending is paused for this publication."))
-    prepared = send.prepared_at is not None
-    state = SendState.SENDING if prepared else SendState.SCHEDULED
-    if not Send.objects.filter(pk=send_id, state=SendState.PAUSED).update(
-        state=state, state_reason="", heartbeat_at=None, loops_enqueued_at=None
-    ):
-        return False
-    if prepared:
-        ensure_loops(send_id)
-        watch_later(send_id)
-    else:
-        _enqueue(prepare_send, send_id)
-    return True
+    return transitions.resume(send_id)
 
 
 def cancel_send(send_id: int) -> bool:
-    c = claims.counts(send_id)
-    return bool(
-        Send.objects.filter(pk=send_id, state__in=ACTIVE_STATES).update(
-            state=SendState.CANCELLED,
-            finished_at=clock.now(),
-            sent_count=c["sent"],
-            failed_count=c["failed"],
-            skipped_count=c["skipped"],
-        )
-    )
+    return transitions.cancel(send_id)
 
 
 def resume_publication(publication) -> int:
     """Lift a publication's sending pause (after complaints); resume the sends it paused."""
-    options, _created = SendingSettings.objects.get_or_create(publication=publication)
-    reason = options.paused_reason
-    options.paused_at = None
-    options.paused_reason = ""
-    options.save(update_fields=["paused_at", "paused_reason"])
-    resumed = 0
-    for send_id in Send.objects.filter(
-        publication=publication, state=SendState.PAUSED, state_reason=reason
-    ).values_list("pk", flat=True):
-        resumed += resume_send(send_id)
-    return resumed
+    return transitions.resume_publication(publication.pk)
 
 
 def start_due_sends() -> int:
@@ -225,12 +169,41 @@ def start_due_sends() -> int:
         Q(state=SendState.SCHEDULED, scheduled_at__lte=now)
         | Q(state=SendState.PREPARING, prepare_lease_until__lt=now)
     ).values_list("pk", flat=True):
-        _enqueue(prepare_send, send_id)
+        queue.prepare_later(send_id)
         started += 1
     for send_id in Send.objects.filter(state=SendState.SENDING).values_list("pk", flat=True):
-        if has_due_work(send_id) and ensure_loops(send_id):
+        if queue.has_due_work(send_id) and queue.ensure_loops(send_id):
             started += 1
     return started
+
+
+def prepare_send(send_id: int) -> str:
+    """Prepare a due send and set loops to work on it; returns the state it is in."""
+    if prepare.prepare(send_id):
+        queue.keep_going(send_id)
+        return SendState.SENDING
+    return Send.objects.filter(pk=send_id).values_list("state", flat=True).first() or "gone"
+
+
+def run_loop(send_id: int) -> str:
+    """One worker's share of a send, for one slice of time; returns why it stopped."""
+    return SendLoop(send_id).run()
+
+
+def watch_send(send_id: int, armed_at: str) -> str:
+    """Re-arm while the send is active; enqueue loops when due work has no live loop."""
+    if not Send.objects.filter(pk=send_id, wake_at=datetime.fromisoformat(armed_at)).exists():
+        return "superseded"
+    send = Send.objects.filter(pk=send_id).first()
+    if send is None or send.state not in (SendState.SENDING, SendState.PREPARING):
+        return "stopped"
+    if send.state == SendState.PREPARING:
+        if send.prepare_lease_until and send.prepare_lease_until < clock.now():
+            queue.prepare_later(send_id)
+    elif queue.has_due_work(send_id):
+        queue.ensure_loops(send_id)
+    queue.watch_later(send_id)
+    return "watching"
 
 
 def send_test(post: Post, addresses: list[str], newsletter: Newsletter | None = None) -> list:
@@ -244,7 +217,7 @@ def send_test(post: Post, addresses: list[str], newsletter: Newsletter | None = 
     if newsletter is None:
         raise SendError(_("The publication has no newsletter to send to."))
     send, template = compile_test_email(post, newsletter)
-    options, _created = SendingSettings.objects.get_or_create(publication=post.publication)
+    options = sending_settings(post.publication_id)
     transport = transport_for(options)
     personalizer = Personalizer(send, options.unsubscribe_mailto)
     connection = transport.open(template)

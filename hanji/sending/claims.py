@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 
 from hanji.sending import clock, conf
-from hanji.sending.models import Delivery, DeliveryState, Send
+from hanji.sending.models import Delivery, DeliveryState
 
 PENDING, CLAIMED, SENT, FAILED, SKIPPED = (
     DeliveryState.PENDING,
@@ -217,20 +217,3 @@ def counts(send_id: int) -> dict[str, int]:
     ):
         result[row["state"]] = row["n"]
     return result
-
-
-def finish(send_id: int) -> bool:
-    """Mark the send sent once nothing is pending or claimed; True for the loop that did."""
-    c = counts(send_id)
-    if c[PENDING] or c[CLAIMED]:
-        return False
-    return bool(
-        Send.objects.filter(pk=send_id, state="sending").update(
-            state="sent",
-            finished_at=clock.now(),
-            sent_count=c[SENT],
-            failed_count=c[FAILED],
-            skipped_count=c[SKIPPED],
-            transport_error="",
-        )
-    )

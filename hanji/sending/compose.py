@@ -43,7 +43,17 @@ _inliner = css_inline.CSSInliner(keep_style_tags=False, keep_at_rules=True)
 
 
 class MessageTooLarge(ValueError):
-    pass
+    """The compiled message passes MAX_MESSAGE_BYTES; `str()` says so to the writer."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+    def __str__(self) -> str:
+        return gettext(
+            "The email would be %(size)s bytes, over the limit of %(limit)s bytes. "
+            "Shorten the post or move part of it to the web."
+        ) % {"size": self.size, "limit": conf.get("MAX_MESSAGE_BYTES")}
 
 
 def placeholder(nonce: str, field: str) -> str:
@@ -165,10 +175,10 @@ def _cover(publication, post) -> dict:
 
 def compile_send(send, *, test: bool = False) -> dict:
     """Render, inline and fold the send's message once; return the JSON-able template."""
-    from hanji.sending.models import SendingSettings
+    from hanji.sending.models import sending_settings
 
     publication, post, newsletter = send.publication, send.post, send.newsletter
-    options, _ = SendingSettings.objects.get_or_create(publication=publication)
+    options = sending_settings(publication.pk)
     nonce = secrets.token_hex(5)
     ph = {field: placeholder(nonce, field) for field in FIELDS}
     click_base = absolute_url(publication, "sending:click", token="T", position=0)

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
-from hanji.posts.body import plain_text, split_at_paywall
+from hanji.posts.body import plain_text
 from hanji.sending.embeds import vimeo_thumbnail
 
 MAX_WIDTH = 600
@@ -254,16 +254,11 @@ class BodyRenderer:
 
 
 def variant_body(post, paid: bool) -> tuple[str, bool]:
-    """(the body this variant may see, whether it was cut at the paywall)."""
-    from hanji.posts.models import Visibility
+    """(the body this variant may see, whether it was cut at the paywall): decided by the one
+    access function (hanji.memberships.access)."""
+    from hanji.memberships.access import email_body
 
-    if post.visibility != Visibility.PAID or paid:
-        return post.body, False
-    free, _paid_part = split_at_paywall(post.body)
-    if free == post.body:
-        # A paid post without a divider: free readers get only its title and the invitation.
-        return "", True
-    return free, True
+    return email_body(post, paid)
 
 
 def local_image_size(src: str) -> tuple[int, int] | None:

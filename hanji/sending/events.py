@@ -13,17 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from hanji.sending import conf
-from hanji.sending.models import (
-    ACTIVE_STATES,
-    Delivery,
-    DeliveryEvent,
-    DeliveryState,
-    EventKind,
-    Send,
-    SendingSettings,
-    SendState,
-)
+from hanji.sending import conf, transitions
+from hanji.sending.models import Delivery, DeliveryEvent, DeliveryState, EventKind, Send
 from hanji.subscribers.actions import suppress
 from hanji.subscribers.models import Subscriber, SubscriberStatus
 
@@ -160,16 +151,7 @@ def check_complaint_rate(publication_id: int) -> bool:
         "sent": sent,
         "limit": f"{conf.get('COMPLAINT_RATE') * 100:g}",
     }
-    options, _ = SendingSettings.objects.get_or_create(publication_id=publication_id)
-    if options.paused_at is None:
-        options.paused_at = timezone.now()
-        options.paused_reason = reason
-        options.save(update_fields=["paused_at", "paused_reason"])
-        logger.warning("publication %s paused: %s", publication_id, reason)
-    Send.objects.filter(
-        publication_id=publication_id,
-        state__in=[s for s in ACTIVE_STATES if s != SendState.PAUSED],
-    ).update(state=SendState.PAUSED, state_reason=reason)
+    transitions.pause_publication(publication_id, reason)
     return True
 
 

@@ -29,9 +29,9 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext
 
-from hanji.sending import claims, clock, conf, dkim, events
+from hanji.sending import claims, clock, conf, dkim, events, queue, transitions
 from hanji.sending.compose import MessageTemplate, date_header, sender_domain
-from hanji.sending.models import Send, SendingSettings, SendState
+from hanji.sending.models import Send, SendState, sending_settings
 from hanji.sending.personalize import Personalizer, message_id
 from hanji.sending.ratelimit import RateLimiter, warmup_limit
 from hanji.sending.recipients import still_receiving
@@ -101,7 +101,7 @@ class SendLoop:
         if send.state != SendState.SENDING or not send.compiled:
             return False
         self.send = send
-        options, _ = SendingSettings.objects.get_or_create(publication=send.publication)
+        options = sending_settings(send.publication_id)
         self.options = options
         self.template = MessageTemplate(send.compiled)
         self.personalizer = Personalizer(send, options.unsubscribe_mailto)
@@ -159,9 +159,9 @@ class SendLoop:
         )
         next_beat = 0.0
         next_takeover = 0.0
-        from hanji.sending.tasks import _defer_supported
-
-        slice_end = time.monotonic() + conf.get("SLICE_SECONDS") if _defer_supported() else None
+        slice_end = (
+            time.monotonic() + conf.get("SLICE_SECONDS") if queue.defer_supported() else None
+        )
         try:
             while True:
                 now = time.monotonic()
@@ -271,7 +271,7 @@ class SendLoop:
         """Nothing could be claimed: finish the send, wait a little, or leave (True)."""
         left = claims.left(self.send_id)
         if left.pending == 0 and left.claimed == 0:
-            if claims.finish(self.send_id):
+            if transitions.finish(self.send_id):
                 logger.info("send %s finished", self.send_id)
             self.stopping = "done"
             return True
@@ -445,22 +445,16 @@ class SendLoop:
             self._pause(reason)
 
     def _pause(self, reason: str) -> None:
-        from hanji.sending.actions import pause_send
-
-        pause_send(self.send_id, reason=reason)
+        transitions.pause(self.send_id, reason=reason)
         self.stopping = "paused"
 
     def _continue_later(self) -> None:
         """After a drain or at the end of a slice, queue a loop task so that whichever worker
         is free next continues."""
-        from hanji.sending.tasks import _defer_supported
-
-        if not _defer_supported():
+        if not queue.defer_supported():
             return  # tasks run in-line (tests): the caller decides what runs next
         if (
             claims.left(self.send_id).pending
             and Send.objects.filter(pk=self.send_id, state=SendState.SENDING).exists()
         ):
-            from hanji.sending.tasks import enqueue_loops
-
-            enqueue_loops(self.send_id, count=1)
+            queue.enqueue_loops(self.send_id, count=1)

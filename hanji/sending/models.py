@@ -56,6 +56,12 @@ class SendingSettings(models.Model):
         return str(self.publication)
 
 
+def sending_settings(publication_id: int) -> SendingSettings:
+    """A publication's sending settings: the row is made with the publication (see apps.py
+    and migration 0003), so reading never writes."""
+    return SendingSettings.objects.get(publication_id=publication_id)
+
+
 class SendState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SCHEDULED = "scheduled", _("Scheduled")

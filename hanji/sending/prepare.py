@@ -8,62 +8,34 @@ preparation cut short resumes where it stopped (ON CONFLICT DO NOTHING on the un
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
-from django.utils.translation import gettext
 
-from hanji.sending import clock, conf, recipients
+from hanji.sending import clock, conf, recipients, transitions
 from hanji.sending.compose import MessageTooLarge, compile_send
-from hanji.sending.models import Delivery, Send, SendingSettings, SendLink, SendState
+from hanji.sending.models import Delivery, Send, SendLink
+from hanji.sending.transitions import PREPARE_LEASE
 
 logger = logging.getLogger(__name__)
-PREPARE_LEASE = timedelta(minutes=5)
-
-
-def take_preparation(send_id: int) -> bool:
-    """Claim the preparation of a due send (one conditional UPDATE): True for the one caller
-    that gets it, whatever the number of workers and periodic jobs racing for it."""
-    now = clock.now()
-    return bool(
-        Send.objects.filter(pk=send_id)
-        .filter(
-            Q(state=SendState.SCHEDULED, scheduled_at__lte=now)
-            | Q(state=SendState.PREPARING, prepare_lease_until__lt=now)
-        )
-        .update(state=SendState.PREPARING, prepare_lease_until=now + PREPARE_LEASE)
-    )
-
-
-def _set_state(send_id: int, state: str, reason: str = "", only_from=SendState.PREPARING) -> bool:
-    return bool(
-        Send.objects.filter(pk=send_id, state=only_from).update(state=state, state_reason=reason)
-    )
 
 
 def prepare(send_id: int) -> bool:
     """Prepare a send if it is due and nobody else is preparing it; True when it is ready to
     send (state `sending`)."""
-    if not take_preparation(send_id):
+    if not transitions.take_preparation(send_id):
         return False
     send = Send.objects.select_related("publication", "post", "newsletter", "segment").get(
         pk=send_id
     )
-    options, _ = SendingSettings.objects.get_or_create(publication=send.publication)
-    if options.paused_at:
-        _set_state(send_id, SendState.PAUSED, options.paused_reason)
+    paused = transitions.publication_paused(send.publication_id)
+    if paused:
+        transitions.pause(send_id, paused)
         return False
     if send.compiled is None:
         try:
             compiled = compile_send(send)
         except MessageTooLarge as error:
-            limit = conf.get("MAX_MESSAGE_BYTES")
-            reason = gettext(
-                "The email would be %(size)s bytes, over the limit of %(limit)s bytes. "
-                "Shorten the post or move part of it to the web."
-            ) % {"size": error.args[0], "limit": limit}
-            _set_state(send_id, SendState.FAILED, reason)
+            transitions.fail(send_id, str(error))
             return False
         with transaction.atomic():
             SendLink.objects.filter(send=send).delete()
@@ -75,8 +47,7 @@ def prepare(send_id: int) -> bool:
             )
     insert_deliveries(send)
     total = Delivery.objects.filter(send_id=send_id).count()
-    Send.objects.filter(pk=send_id).update(total=total, prepared_at=clock.now())
-    if not _set_state(send_id, SendState.SENDING):
+    if not transitions.start_sending(send_id, total):
         return False  # paused or cancelled while preparing
     logger.info("send %s prepared: %s deliveries", send_id, total)
     return True
@@ -114,7 +85,7 @@ def insert_deliveries(send: Send, page: int | None = None) -> int:
             inserted += max(cursor.rowcount, 0)
             Send.objects.filter(pk=send.pk).update(prepare_lease_until=clock.now() + PREPARE_LEASE)
         last = upper
-    paid = recipients.paid_subscribers(send.publication)
+    paid = recipients.paid_subscribers(send.publication, send.post)
     if paid is not None:
         Delivery.objects.filter(send=send, subscriber__in=paid.values("pk")).update(paid=True)
     return inserted

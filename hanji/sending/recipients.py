@@ -25,17 +25,12 @@ def snapshot(send) -> QuerySet[Subscriber]:
     return recipients.exclude(Exists(already)).order_by("id")
 
 
-def paid_subscribers(publication) -> QuerySet[Subscriber] | None:
-    """Subscribers who may read paid-only parts (members), or None while no tiers exist.
+def paid_subscribers(publication, post=None) -> QuerySet[Subscriber] | None:
+    """Subscribers who get the paid variant of `post`: the members whose tier opens it in
+    full (hanji.memberships.access decides; see its `email_access`)."""
+    from hanji.memberships.queries import paying_subscribers
 
-    The memberships app will answer this; until it does every recipient gets the free part,
-    which can only ever withhold content, never leak it.
-    """
-    try:
-        from hanji.memberships.queries import paying_subscribers  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return paying_subscribers(publication)
+    return paying_subscribers(publication, post)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from hanji.posts.body import split_at_paywall
+from hanji.memberships.access import public_body
 from hanji.posts.models import Post
 from hanji.posts.queries import LIST_PREFETCH, listed_posts
 from hanji.publications.models import Publication
@@ -32,11 +32,9 @@ def _absolute_body(request: HttpRequest, body: str) -> str:
 
 
 def _content(request: HttpRequest, post: Post) -> str:
-    if post.is_public:
-        return _absolute_body(request, post.body)
-    # Only the free part of a non-public post ever leaves through a feed.
-    free, _paid = split_at_paywall(post.body)
-    return _absolute_body(request, free) if free != post.body else ""
+    # A feed is read by anyone: only what the access function gives an anonymous reader.
+    body = public_body(post)
+    return _absolute_body(request, body) if body else ""
 
 
 def _text_for(kind: str):
@@ -74,7 +72,9 @@ def build_feed(request: HttpRequest, publication: Publication, kind: str = "rss"
         entry.description(text(post.excerpt or post.subtitle or post.title), isSummary=True)
         content = _content(request, post)
         if content:
-            entry.content(content, type="CDATA")
+            # RSS readers take the HTML of content:encoded as CDATA; Atom says "html" (an
+            # unknown type such as "CDATA" is invalid Atom, and readers guess).
+            entry.content(content, type="html" if kind == "atom" else "CDATA")
         for author in post.authors.all():
             entry.author(name=author.name)
         if post.category_id:

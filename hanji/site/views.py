@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import get_script_prefix
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
@@ -17,7 +18,8 @@ from django.views.decorators.http import require_safe
 from hanji.core.params import MAX_PAGE, parse_int
 from hanji.engagement.queries import public_comments
 from hanji.engagement.readers import current_reader
-from hanji.posts.body import markdown_to_html, split_at_paywall
+from hanji.memberships.access import can_read, differs_by_reader, visible_body
+from hanji.posts.body import markdown_to_html
 from hanji.posts.models import Category, Post, Tag
 from hanji.posts.queries import PostPage, get_post_page, listed_posts
 from hanji.publications.models import Author, Publication
@@ -101,16 +103,14 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(moved, permanent=True)
         raise
     post = page.post
-    # Visibility is enforced by the memberships issue; until then only the part above the
-    # paywall divider of a non-public post ever leaves the server.
-    locked = not post.is_public
-    body = split_at_paywall(post.body)[0] if locked else post.body
-    return render(
+    reader = current_reader(request) if request.session.session_key else None
+    locked = not can_read(reader, post)
+    response = render(
         request,
         "site/post.html",
         {
             "post": post,
-            "body": body,
+            "body": visible_body(reader, post),
             "locked": locked,
             "json_ld": _json_ld(request, page),
             "authors": page.authors,
@@ -119,6 +119,13 @@ def post_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "comment_count": 0 if locked else public_comments(post).count,
         },
     )
+    if differs_by_reader(post):
+        # One version per reader: never shared by a cache (the anonymous page cache stores
+        # only what a reader without a session gets, and a session makes the page private).
+        patch_vary_headers(response, ["Cookie"])
+        if reader is not None or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            patch_cache_control(response, private=True)
+    return response
 
 
 def _json_ld(request: HttpRequest, page: PostPage) -> str:
@@ -134,6 +141,7 @@ def _json_ld(request: HttpRequest, page: PostPage) -> str:
         "author": [{"@type": "Person", "name": a.name} for a in page.authors]
         or ([{"@type": "Person", "name": page.writer}] if page.writer else []),
         "publisher": {"@type": "Organization", "name": post.publication.name},
+        "isAccessibleForFree": post.is_public,
     }
     if post.cover_image:
         data["image"] = request.build_absolute_uri(post.cover_image.url)

@@ -7,8 +7,9 @@
    FAILURES_PER_ACCOUNT, and then the password alone is not enough (the second factor, or an
    email link, still signs in). See docs/decisions.md, "Sign-in limits".
 2. An account with a confirmed two-factor device is not signed in by its password alone: the
-   session holds a "half signed-in" marker until `verify_code` accepts a fresh code. Wrong
-   codes are limited per half sign-in, per account and per client address.
+   session holds a "half signed-in" marker until `verify_code` accepts a fresh code, or one
+   of the account's single-use recovery codes (hanji.studio.recovery). Wrong codes of either
+   kind are limited per half sign-in, per account and per client address.
 3. `sign_in` is the one way into a staff session: it notes in the session which factors were
    proven, and `SecondFactorMiddleware` signs out any session of a two-factor account that
    did not pass its second factor, whatever made it (the Django admin's own login form, a
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from hanji.core import ratelimit
 from hanji.core.tokens import BadToken, make_token, read_token
+from hanji.studio import recovery
 from hanji.studio.models import StaffSession, TwoFactorDevice
 
 FAILURES_PER_PAIR = 10  # wrong passwords for one account from one address, per window
@@ -221,19 +223,28 @@ def verify_code(request, user, code: str, attempt_key: str) -> bool:
         raise SignInRefused(
             _("Too many wrong codes. Wait a quarter of an hour, then sign in again.")
         )
-    device = confirmed_device(user)
-    if device is not None and _accept(device, code):
+    if second_factor_passes(user, code):
         return True
     for scope, ident, _limit in limits:
         _count(scope, ident)
     return False
 
 
-def disable_two_factor(user, code: str) -> bool:
+def second_factor_passes(user, code: str) -> bool:
+    """A right code from the authenticator app, or an unused recovery code (then spent)."""
     device = confirmed_device(user)
-    if device is None or not _accept(device, code):
+    if device is None:
         return False
-    device.delete()
+    if recovery.looks_like_code(code):
+        return recovery.use_code(user, code)
+    return _accept(device, code)
+
+
+def disable_two_factor(user, code: str) -> bool:
+    if not second_factor_passes(user, code):
+        return False
+    TwoFactorDevice.objects.filter(user=user).delete()
+    recovery.forget_codes(user)
     return True
 
 
@@ -274,6 +285,8 @@ def send_magic_link(request, email: str, link_for) -> None:
     same either way. Limited per address and per client, so nobody can flood an inbox."""
     from django.core.mail import EmailMessage
 
+    from hanji.core.emailkinds import message_id_for
+
     ip = ratelimit.client_ip(request)
     if not ratelimit.allow("staff-link-ip", ip, limit=10, period=3600):
         return
@@ -291,6 +304,7 @@ def send_magic_link(request, email: str, link_for) -> None:
         body,
         settings.DEFAULT_FROM_EMAIL,
         [user.email or user.get_username()],
+        headers={"Message-ID": message_id_for("studio-sign-in")},
     ).send(using="transactional")
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hanji.core.accounts import AccountError, check_email, check_password
+from hanji.core.emailkinds import message_id_for
 from hanji.core.headers import single_line
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.models import Publication, Role, TeamMember
@@ -132,7 +133,13 @@ def invite(publication: Publication, email: str, role: str, by, link_for) -> Inv
             "url": url,
         }
         subject = _("Join %(publication)s on Hanji") % {"publication": publication.name}
-        message = EmailMessage(single_line(subject), body, settings.DEFAULT_FROM_EMAIL, [email])
+        message = EmailMessage(
+            single_line(subject),
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [email],
+            headers={"Message-ID": message_id_for("invitation")},
+        )
         message.publication_id = publication.pk
         message.send(using="transactional")
     return invitation

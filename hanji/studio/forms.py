@@ -29,11 +29,18 @@ class BusinessForm(forms.ModelForm):
             "address",
             "contact_email",
             "phone",
-            "terms",
-            "privacy",
-            "recurring_terms",
-            "faq",
         ]
+
+
+class LegalForm(forms.ModelForm):
+    """The legal pages, written in Markdown (the editor previews them as readers see them)."""
+
+    class Meta:
+        model = Publication
+        fields = ["terms", "privacy", "recurring_terms", "faq"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 14, "data-markdown-editor": ""}) for name in fields
+        }
 
 
 class NewsletterForm(forms.ModelForm):
@@ -50,6 +57,15 @@ class NewsletterForm(forms.ModelForm):
             "welcome_message",
         ]
 
+    def clean_slug(self) -> str:
+        # The publication is not a field of the form, so the model form does not check the
+        # (publication, slug) constraint: a taken slug would reach the database as a 500.
+        slug = self.cleaned_data["slug"]
+        taken = Newsletter.objects.filter(publication_id=self.instance.publication_id, slug=slug)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another newsletter already has this address."))
+        return slug
+
 
 class DomainForm(forms.Form):
     """The host only; hanji.publications.actions.add_domain decides whether it may be claimed."""
@@ -60,7 +76,7 @@ class DomainForm(forms.Form):
 class TrackingForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
-        fields = ["track_opens", "track_clicks", "night_hold"]
+        fields = ["track_opens", "track_clicks"]
 
 
 class CommentsForm(forms.ModelForm):
@@ -72,7 +88,7 @@ class CommentsForm(forms.ModelForm):
 class TransportForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
-        fields = ["transport_url", "unsubscribe_mailto"]
+        fields = ["transport_url", "unsubscribe_mailto", "night_hold"]
 
     def clean_transport_url(self) -> str:
         from hanji.sending.transports.factory import check_transport_url

@@ -87,3 +87,28 @@ class OnboardingStep(models.TextChoices):
     SENDER = "sender", _("Set the sender address and publish its DNS records")
     FIRST_POST = "first_post", _("Write your first post")
     IMPORT = "import", _("Import your subscribers")
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator app at sign-in (a lost phone).
+
+    Only a slow salted hash is kept (hanji.studio.recovery): the codes are shown once, when
+    made, and a copy of the database does not sign anyone in.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="recovery_code_unique")
+        ]
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"recovery {self.user_id} {'used' if self.used_at else 'unused'}"

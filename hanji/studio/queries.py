@@ -141,3 +141,19 @@ def get_outbox_message(messages: QuerySet[OutboxMessage], pk: int) -> OutboxMess
     if message is None:
         raise Http404
     return message
+
+
+def request_user_address(access: Access) -> str:
+    """The signed-in person's own email address (the test send's default): the account's
+    email, else its username when that is an address (accounts sign in with their email)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    user = access.user
+    for candidate in (getattr(user, "email", ""), user.get_username()):
+        try:
+            validate_email(candidate)
+        except ValidationError:
+            continue
+        return candidate
+    return ""

@@ -18,18 +18,14 @@ from django.utils import timezone
 from hanji.posts.models import Post
 from hanji.publications.models import Publication
 from hanji.sending.models import ACTIVE_STATES, DeliveryEvent, EventKind, Send
+from hanji.subscribers import figures
 from hanji.subscribers.models import Subscriber, SubscriberStatus
 
-TTL = 60
+TTL = figures.TTL
 GROWTH_DAYS = 30
 
 
-def _key(publication_id: int, name: str) -> str:
-    return f"studio:stats:{publication_id}:{name}"
-
-
-def forget(publication_id: int) -> None:
-    cache.delete_many([_key(publication_id, "subscribers")])
+_key = figures.key  # forgotten by the subscribers' actions (figures.forget)
 
 
 def subscriber_stats(publication: Publication) -> dict:

@@ -113,6 +113,9 @@ urlpatterns = [
     ),
     # settings
     path(P + "settings/", settings.settings_home, name="settings"),
+    path(P + "settings/business/", settings.business, name="settings_business"),
+    path(P + "settings/engagement/", settings.engagement, name="settings_engagement"),
+    path(P + "settings/sending/", settings.sending, name="settings_sending"),
     path(P + "settings/newsletters/", settings.newsletters, name="newsletters"),
     path(P + "settings/domains/", settings.domains, name="domains"),
     path(P + "settings/team/", settings.team, name="team"),

@@ -19,28 +19,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hanji.core import ratelimit
+from hanji.core.nextpath import safe_next
 from hanji.core.tokens import BadToken
-from hanji.publications.models import Publication
 from hanji.subscribers import actions
 from hanji.subscribers.addresses import InvalidEmail, display_email
 from hanji.subscribers.forms import ChangeEmailForm, NewslettersForm, SignInForm
-from hanji.subscribers.models import Subscriber, SubscriberStatus
+from hanji.subscribers.models import SubscriberStatus
 from hanji.subscribers.queries import newsletters_of, subscriber_newsletter_ids
+from hanji.subscribers.sessions import end_reader_session, signed_in_reader, start_reader_session
 from hanji.subscribers.views import bad_link, publication_of, request_info, too_many
 
 SIGN_IN_LIMIT, SIGN_IN_PERIOD = 10, 600
-
-
-def _session_key(publication: Publication) -> str:
-    return f"hanji.reader.{publication.pk}"
-
-
-def signed_in_reader(request: HttpRequest, publication: Publication) -> Subscriber | None:
-    """The subscriber signed in to this publication in this session, if any."""
-    subscriber_id = request.session.get(_session_key(publication))
-    if not subscriber_id:
-        return None
-    return Subscriber.objects.filter(publication=publication, pk=subscriber_id).first()
 
 
 def _account_page(request, publication, subscriber, **extra) -> HttpResponse:
@@ -62,10 +51,14 @@ def _account_page(request, publication, subscriber, **extra) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
-    """Signed in: the account page. Otherwise the sign-in form (POST mails a link)."""
+    """Signed in: the account page. Otherwise the sign-in form (POST mails a link that comes
+    back to `next`, the page the reader came from)."""
     publication = publication_of(request)
     subscriber = signed_in_reader(request, publication)
+    next_path = safe_next(request.POST.get("next") or request.GET.get("next"))
     if subscriber is not None and request.method == "GET":
+        if next_path:
+            return redirect(next_path)  # already signed in: straight back
         return _account_page(request, publication, subscriber, message=request.GET.get("done"))
     form = SignInForm(request.POST or None)
     if request.method == "POST":
@@ -76,7 +69,10 @@ def account(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 actions.request_sign_in(
-                    publication, form.cleaned_data["email"], request_info(request, "sign-in")
+                    publication,
+                    form.cleaned_data["email"],
+                    request_info(request, "sign-in"),
+                    next_path=next_path,
                 )
             except InvalidEmail:  # pragma: no cover - the form checked it
                 pass
@@ -87,7 +83,10 @@ def account(request: HttpRequest) -> HttpResponse:
                 {"email": display_email(form.cleaned_data["email"]), "sign_in": True},
             )
     return render(
-        request, "subscribers/sign_in.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "subscribers/sign_in.html",
+        {"form": form, "next": next_path},
+        status=400 if form.errors else 200,
     )
 
 
@@ -107,18 +106,18 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
         subscriber = actions.sign_in(publication, token, request_info(request, "sign-in link"))
     except BadToken as error:
         return bad_link(request, error)
-    # A new session key on sign-in: a key planted before cannot ride along.
-    request.session.cycle_key()
-    request.session[_session_key(publication)] = subscriber.pk
-    return redirect("subscribers:account")
+    start_reader_session(request, publication, subscriber)
+    # A reader sent to sign in from a page (the membership checkout) goes back to it.
+    back = safe_next(request.session.pop("hanji_after_sign_in", ""))
+    return redirect(actions.sign_in_next(publication, token) or back or "subscribers:account")
 
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     publication = publication_of(request)
-    request.session.pop(_session_key(publication), None)
-    request.session.cycle_key()
-    return redirect("subscribers:account")
+    end_reader_session(request, publication)
+    next_path = safe_next(request.POST.get("next"))
+    return redirect(next_path or "subscribers:account")
 
 
 def _reader_or_redirect(request: HttpRequest):
@@ -216,6 +215,5 @@ def delete(request: HttpRequest) -> HttpResponse:
             request, "subscribers/delete.html", {"email": display_email(subscriber.email)}
         )
     actions.delete_subscriber(subscriber, request_info(request, "account"))
-    request.session.pop(_session_key(publication), None)
-    request.session.cycle_key()
+    end_reader_session(request, publication)
     return render(request, "subscribers/deleted.html", {"message": _("Your data is deleted.")})

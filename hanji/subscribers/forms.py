@@ -35,6 +35,8 @@ class SubscribeForm(forms.Form):
     )
     # The honeypot: people never see it, form-filling robots fill it in.
     website = forms.CharField(required=False)
+    # The page the box was on: the confirmation leads back there (checked by safe_next).
+    next = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args, newsletters=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hanji.subscribers import csvread
+from hanji.subscribers import csvread, figures
 from hanji.subscribers.importrows import Batch, Batcher, ImportFailed, find_header
 from hanji.subscribers.models import (
     Import,
@@ -43,6 +43,7 @@ from hanji.subscribers.models import (
     Newsletter,
     SubscriberStatus,
 )
+from hanji.subscribers.queue import enqueue
 
 logger = logging.getLogger(__name__)
 BATCH = 10_000
@@ -112,9 +113,7 @@ def create_import(
 
 
 def enqueue_import(import_run: Import) -> None:
-    from hanji.subscribers.tasks import run_import as task
-
-    transaction.on_commit(lambda: task.enqueue(import_run.pk))
+    enqueue("run_import", import_run.pk)
 
 
 def run_import(
@@ -144,6 +143,8 @@ def run_import(
     import_run.processed_bytes = import_run.total_bytes
     _store_counts(import_run, counts)
     import_run.save()
+    # whoever ran it (the studio's worker, the CLI, a test): the figures change here
+    figures.forget(import_run.publication_id)
     if progress:
         progress(import_run)
     return import_run

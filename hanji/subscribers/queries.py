@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import BooleanField, Exists, Func, OuterRef, QuerySet
 
 from hanji.publications.models import Publication
+from hanji.subscribers import figures
 from hanji.subscribers.models import (
     Newsletter,
     Segment,
@@ -154,6 +155,15 @@ def segment_queryset(segment: Segment) -> QuerySet[Subscriber]:
 
 def segment_count(segment: Segment) -> int:
     return segment_queryset(segment).count()
+
+
+def segment_counts(publication: Publication, segments: list[Segment]) -> dict[int, int]:
+    """{segment id: subscribers in it}, cached until the subscribers or segments change
+    (`figures.forget`); a page of segments counts only those not counted since."""
+    by_id = {segment.pk: segment for segment in segments}
+    return figures.segment_counts(
+        publication.pk, by_id, lambda segment_id: segment_count(by_id[segment_id])
+    )
 
 
 def segment_recipients(

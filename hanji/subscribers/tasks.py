@@ -1,112 +1,40 @@
-"""Background work of the subscribers app. Tasks take ids, re-load what they need, and are safe
-to run twice (a second confirmation email carries an equally valid link)."""
+"""Background work of the subscribers app: leaves that unpack ids and call actions. They are
+queued by name (`hanji.subscribers.queue`) once the transaction commits, and are safe to run
+twice (a second confirmation email carries an equally valid link)."""
 
 from __future__ import annotations
 
-import logging
-
 from django.tasks import task
 
-from hanji.core import emails
-from hanji.publications.links import absolute_url
-from hanji.subscribers.links import preferences_url, unsubscribe_url
-from hanji.subscribers.models import Newsletter, Subscriber, SubscriberStatus
-
-logger = logging.getLogger(__name__)
-
-
-def _subscriber(subscriber_id: int) -> Subscriber | None:
-    subscriber = Subscriber.objects.select_related("publication").filter(pk=subscriber_id).first()
-    if subscriber is None or subscriber.status == SubscriberStatus.COMPLAINED:
-        return None  # deleted meanwhile, or complained: never mailed
-    return subscriber
+from hanji.subscribers import actions, importer
 
 
 @task()
 def send_confirmation(
-    subscriber_id: int, newsletter_ids: list[int], advertising: bool, name: str
+    subscriber_id: int,
+    newsletter_ids: list[int],
+    advertising: bool,
+    name: str,
+    next_path: str = "",
 ) -> None:
-    from hanji.subscribers.actions import CONFIRM_MAX_AGE, advertising_statement, confirm_token
-
-    subscriber = _subscriber(subscriber_id)
-    if subscriber is None:
-        return
-    publication = subscriber.publication
-    token = confirm_token(subscriber, newsletter_ids, advertising, name)
-    newsletters = Newsletter.objects.filter(publication=publication, pk__in=newsletter_ids)
-    emails.confirm_subscription(
-        publication,
-        subscriber.email,
-        {
-            "confirm_url": absolute_url(publication, "subscribers:confirm", token=token),
-            "newsletters": list(newsletters),
-            "advertising": advertising,
-            "advertising_statement": advertising_statement(publication) if advertising else "",
-            "hours": CONFIRM_MAX_AGE // 3600,
-        },
-    )
+    actions.mail_confirmation(subscriber_id, newsletter_ids, advertising, name, next_path)
 
 
 @task()
 def send_welcome(subscriber_id: int, newsletter_ids: list[int]) -> None:
-    subscriber = _subscriber(subscriber_id)
-    if subscriber is None or subscriber.status != SubscriberStatus.ACTIVE:
-        return
-    publication = subscriber.publication
-    newsletters = Newsletter.objects.filter(publication=publication, pk__in=newsletter_ids)
-    emails.welcome(
-        publication,
-        subscriber.email,
-        {
-            "newsletters": list(newsletters),
-            "name": subscriber.name,
-            "preferences_url": preferences_url(publication, subscriber.pk),
-            "unsubscribe_url": unsubscribe_url(publication, subscriber.pk),
-        },
-    )
+    actions.mail_welcome(subscriber_id, newsletter_ids)
 
 
 @task()
-def send_sign_in_link(subscriber_id: int) -> None:
-    from hanji.subscribers.actions import SIGN_IN_MAX_AGE, sign_in_token
-
-    subscriber = _subscriber(subscriber_id)
-    if subscriber is None:
-        return
-    publication = subscriber.publication
-    token = sign_in_token(subscriber)
-    emails.sign_in(
-        publication,
-        subscriber.email,
-        {
-            "sign_in_url": absolute_url(publication, "subscribers:sign_in", token=token),
-            "minutes": SIGN_IN_MAX_AGE // 60,
-        },
-    )
+def send_sign_in_link(subscriber_id: int, next_path: str = "") -> None:
+    actions.mail_sign_in_link(subscriber_id, next_path)
 
 
 @task()
 def send_email_change_link(subscriber_id: int, new_email: str) -> None:
-    from hanji.subscribers.actions import email_change_token
-
-    subscriber = _subscriber(subscriber_id)
-    if subscriber is None:
-        return
-    publication = subscriber.publication
-    token = email_change_token(subscriber, new_email)
-    emails.confirm_email_change(
-        publication,
-        new_email,
-        {
-            "confirm_url": absolute_url(publication, "subscribers:email_change", token=token),
-            "old_email": subscriber.email,
-            "new_email": new_email,
-        },
-    )
+    actions.mail_email_change_link(subscriber_id, new_email)
 
 
 @task()
 def run_import(import_id: int) -> None:
-    from hanji.subscribers.importer import run_import as run
-
-    run(import_id)
+    importer.run_import(import_id)

@@ -23,6 +23,7 @@ from hanji.subscribers.forms import NewslettersForm, SubscribeForm
 from hanji.subscribers.links import PREFERENCES, UNSUBSCRIBE
 from hanji.subscribers.models import Newsletter, Subscriber, SubscriberStatus
 from hanji.subscribers.queries import newsletters_of, subscriber_newsletter_ids
+from hanji.subscribers.sessions import start_reader_session
 
 # Per client address: this many subscribe requests per window, whatever the addresses.
 SUBSCRIBE_LIMIT, SUBSCRIBE_PERIOD = 10, 600
@@ -83,6 +84,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             newsletter_ids=data["newsletters"],
             advertising=data["advertising"],
             info=request_info(request, request.META.get("HTTP_REFERER", "form")[:200] or "form"),
+            next_path=data["next"],
         )
     except InvalidEmail as error:  # pragma: no cover - the form checked it already
         form.add_error("email", error.message)
@@ -112,6 +114,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
     except BadToken as error:
         return bad_link(request, error)
+    # The link proved the mailbox, as a sign-in link does: the reader is signed in here and
+    # may comment at once, without waiting for a second email.
+    start_reader_session(request, publication, subscriber)
     return render(
         request,
         "subscribers/confirmed.html",
@@ -119,6 +124,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             "email": display_email(subscriber.email),
             "newsletters": newsletters_of(publication).filter(subscriptions__subscriber=subscriber),
             "preferences_url": actions_preferences_path(publication, subscriber),
+            "next": actions.confirm_next(payload),
         },
     )
 
@@ -175,6 +181,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "everything": everything,
                 "newsletter": newsletter,
+                # Other newsletters still arrive: one more button stops them too.
+                "others": not everything and subscriber.subscriptions.exists(),
                 "preferences_url": actions_preferences_path(publication, subscriber),
             },
         )

@@ -86,16 +86,20 @@ def test_the_publication_chooses_who_may_comment(client, post, publication, read
     actions.update_settings(publication, who_may_comment=WhoMayComment.MEMBERS)
     response = client.post(comment_url(post), {"body": "a"}, **HOST)
     assert response.status_code == 403
+    assert not Comment.objects.exists()  # refused, and nothing stored
     actions.update_settings(publication, who_may_comment=WhoMayComment.SUBSCRIBERS)
     assert client.post(comment_url(post), {"body": "a"}, **HOST).status_code == 302
+    assert Comment.objects.count() == 1
 
 
 def test_a_post_can_close_its_comments(client, post, reader, sign_in):
     sign_in(client, reader, **HOST)
     actions.close_comments(post)
     assert client.post(comment_url(post), {"body": "닫힘"}, **HOST).status_code == 403
+    assert not Comment.objects.exists()
     actions.close_comments(post, closed=False)
     assert client.post(comment_url(post), {"body": "열림"}, **HOST).status_code == 302
+    assert list(Comment.objects.values_list("body", flat=True)) == ["열림"]
 
 
 def test_replies_are_one_level_deep(client, post, reader, make_reader, sign_in):
@@ -116,6 +120,7 @@ def test_a_reply_to_another_posts_comment_is_refused(client, post, make_post, re
     elsewhere = Comment.objects.get()
     response = client.post(comment_url(post), {"body": "x", "parent": elsewhere.pk}, **HOST)
     assert response.status_code == 403
+    assert list(Comment.objects.all()) == [elsewhere]
 
 
 def test_readers_edit_and_delete_their_own_comment_within_the_window(
@@ -281,6 +286,7 @@ def test_moderators_hide_pin_delete_approve_and_ban(
     assert first.status == CommentStatus.HIDDEN
     response = client.post(comment_url(post), {"body": "차단 후"}, **HOST)
     assert response.status_code == 403
+    assert not Comment.objects.filter(body="차단 후").exists()
     staff.post(f"{base}{first.pk}/delete/")
     first.refresh_from_db()
     assert first.status == CommentStatus.DELETED and first.body == ""

@@ -181,15 +181,15 @@ def studio(client, owner, publication, make_post):
 
 def _save_transport(client, publication, url: str):
     return client.post(
-        reverse("studio:settings", args=[publication.slug]),
-        {"section": "transport", "transport-transport_url": url},
+        reverse("studio:settings_sending", args=[publication.slug]),
+        {"transport-transport_url": url},
     )
 
 
 def _press_test(client, publication) -> str:
     response = client.post(
-        reverse("studio:settings", args=[publication.slug]),
-        {"section": "transport-test"},
+        reverse("studio:settings_sending", args=[publication.slug]),
+        {"action": "test"},
         follow=True,
     )
     return response.content.decode()

@@ -61,7 +61,7 @@ def test_a_post_that_names_no_choice_unsubscribes_from_nothing(
         url = path(unsubscribe_url(publication, reader.pk, newsletter_id))
         response = Client().post(url, body)
         assert response.status_code == 400
-        assert 'value="all"' in response.content.decode()  # the page, to choose on
+        assert 'name="scope"' in response.content.decode()  # the page and its button
     assert untouched(reader)
 
 
@@ -108,13 +108,19 @@ def test_one_click_as_multipart_form_data_works_too(publication, weekly, digest,
     assert list(reader.subscriptions.values_list("newsletter", flat=True)) == [digest.pk]
 
 
-def test_the_form_says_what_each_choice_leaves(publication, weekly, reader):
+def test_the_page_says_what_its_one_button_leaves(publication, weekly, digest, reader):
     html = Client().get(path(unsubscribe_url(publication, reader.pk, weekly.pk))).content.decode()
-    labels = dict(re.findall(r'value="(\w+)"[^>]*>\s*([^<]+)</label>', html))
-    assert weekly.name in labels["newsletter"]  # "Only 주간 레터", in the publication's language
-    assert publication.name in labels["all"]
-    # The choice checked by default is the narrower one: the newsletter the link came from.
-    assert 'value="newsletter" checked' in html
+    buttons = re.findall(r"<button[^>]*>([^<]+)</button>", html)
+    # The narrower choice, the newsletter the link came from, named in the publication's
+    # language; the rest is offered only after it, on the page that says it is done.
+    assert len(buttons) == 1 and weekly.name in buttons[0], buttons
+    done = Client().post(
+        path(unsubscribe_url(publication, reader.pk, weekly.pk)), {"scope": "newsletter"}
+    )
+    after = re.findall(r"<button[^>]*>([^<]+)</button>", done.content.decode())
+    assert len(after) == 1 and publication.name in after[0], after
+    everything = Client().get(path(unsubscribe_url(publication, reader.pk))).content.decode()
+    assert 'name="scope" value="all"' in everything and everything.count("<button") == 1
 
 
 def test_the_forms_newsletter_choice_leaves_that_newsletter_only(

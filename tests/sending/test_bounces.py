@@ -221,8 +221,8 @@ def test_a_maildir_loses_only_the_messages_it_acted_on(delivered, tmp_path):
 def test_mail_to_the_unsubscribe_address_unsubscribes(
     publication, mail_to, make_post, make_subscribers, send_now
 ):
-    SendingSettings.objects.create(
-        publication=publication, unsubscribe_mailto="leave@weekly.example.com"
+    SendingSettings.objects.filter(publication=publication).update(
+        unsubscribe_mailto="leave@weekly.example.com"
     )
     (reader,) = make_subscribers(1)
     send_now(make_post())

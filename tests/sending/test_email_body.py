@@ -102,10 +102,16 @@ def test_a_vimeo_embed_without_a_known_thumbnail_is_a_link_card(vimeo):
     assert len(oembed.asked) == 1
 
 
-def test_no_vimeo_lookup_when_the_operator_turned_it_off(settings):
+def test_no_vimeo_lookup_when_the_operator_turned_it_off(vimeo, settings):
+    oembed = vimeo()
+    render("https://vimeo.com/1001\n")
+    assert len(oembed.asked) == 1  # the server would see a lookup
     settings.HANJI_SEND_VIMEO_OEMBED_URL = ""
     root = render(f"https://vimeo.com/{VIDEO}\n")
-    assert root.xpath("//table[contains(@class, 'card')]//a/@href")[0].endswith(VIDEO)
+    assert len(oembed.asked) == 1  # none was made
+    (card,) = root.xpath("//table[contains(@class, 'card')]")
+    assert not card.xpath(".//img")  # no thumbnail from anywhere
+    assert card.xpath(".//a/@href")[0].endswith(VIDEO)
 
 
 def test_a_youtube_embed_is_a_linked_thumbnail_with_its_size():

@@ -354,7 +354,7 @@ def test_the_warm_up_ramp_limits_a_new_domain(
 ):
     from hanji.sending.ratelimit import WARMUP_SCHEDULE, warmup_limit
 
-    SendingSettings.objects.create(publication=publication, warmup_started_at=timezone.now())
+    SendingSettings.objects.filter(publication=publication).update(warmup_started_at=timezone.now())
     make_subscribers(WARMUP_SCHEDULE[0] + 5)
     send = send_now(make_post())
     assert len(mail_to.received) == WARMUP_SCHEDULE[0]

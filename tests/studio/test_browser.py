@@ -12,6 +12,7 @@ backend): the send runs when the publish request commits, so progress is read ba
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,9 @@ def test_a_new_creator_writes_previews_publishes_and_sends(page, live_server, se
     page.wait_for_selector("#recipient-count[data-count='3']")
     shot(page, "06-publish-and-send")
     page.click("button[name=action][value=publish-send]")
+    page.wait_for_url("**/send/?*")
+    assert re.search(r"(?<!\d)3(?!\d)", page.inner_text("[data-testid=confirm-count]"))
+    page.click("[data-testid=confirm-send]")
     page.wait_for_url("**/sends/*/")
     page.wait_for_function(
         "document.querySelector('[data-field=percent]').textContent.trim() === '100'"

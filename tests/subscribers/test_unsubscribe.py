@@ -52,14 +52,16 @@ def test_one_click_without_a_newsletter_leaves_everything(publication, weekly, m
     assert reader.consent_events.filter(action="unsubscribed").exists()
 
 
-def test_opening_the_link_shows_the_choices_and_a_way_back_and_changes_nothing(
+def test_opening_the_link_shows_one_button_and_a_way_back_and_changes_nothing(
     client, publication, weekly, make_subscriber
 ):
     reader = make_subscriber("r@example.com", newsletters=[weekly])
     page = client.get(path(unsubscribe_url(publication, reader.pk, weekly.pk)))
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'value="newsletter"' in html and 'value="all"' in html
+    # No choice to make first (issue 12, trap 11): one press leaves this newsletter.
+    assert html.count("<button") == 1 and 'name="scope" value="newsletter"' in html
+    assert 'type="radio"' not in html
     assert 'href="/p/weekly/"' in html  # the way back
     assert "no-store" in page["Cache-Control"]
     reader.refresh_from_db()

@@ -79,3 +79,33 @@ def pubdate(value: datetime | None) -> str:
     if translation.get_language() == "ko":
         return local.strftime("%Y.%m.%d")
     return f"{local.strftime('%b')} {local.day}, {local.year}"
+
+
+@register.simple_tag(takes_context=True)
+def signed_in_reader(context):
+    """The subscriber signed in to this publication, or None (`{% signed_in_reader as r %}`).
+
+    Safe on cached pages: a request without a session (the only kind the anonymous page
+    cache stores) has no reader, so the stored page is the one every anonymous reader gets.
+    """
+    request = context.get("request")
+    session = getattr(request, "session", None)
+    if session is None or not session.session_key:
+        return None
+    from hanji.engagement.readers import current_reader
+
+    return current_reader(request)
+
+
+@register.simple_tag(takes_context=True)
+def subscriber_newsletters(context, subscriber):
+    """The names of the newsletters `subscriber` receives (for their own status line)."""
+    from hanji.subscribers.models import SubscriberStatus
+
+    if subscriber is None or subscriber.status != SubscriberStatus.ACTIVE:
+        return []
+    return list(
+        subscriber.subscriptions.order_by("newsletter__position", "newsletter_id").values_list(
+            "newsletter__name", flat=True
+        )
+    )

@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hanji.core.params import parse_int
-from hanji.studio import accounts
+from hanji.studio import accounts, password, recovery
 from hanji.studio.models import StaffSession, TwoFactorDevice
 from hanji.studio.views.base import studio_view
 
@@ -100,6 +101,19 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         if ok:
             request.session.pop(PENDING, None)
             accounts.sign_in(request, user, second_factor=True)
+            if recovery.looks_like_code(request.POST.get("code", "")):
+                left = recovery.remaining(user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You signed in with a recovery code; %(count)d is left. Make new ones "
+                        "on your account page if your authenticator app is lost.",
+                        "You signed in with a recovery code; %(count)d are left. Make new ones "
+                        "on your account page if your authenticator app is lost.",
+                        left,
+                    )
+                    % {"count": left},
+                )
             return redirect(pending[2])
         error = _("That code is not right. Use the code your authenticator app shows now.")
     return render(request, "studio/login_code.html", {"error": error}, status=400 if error else 200)
@@ -185,27 +199,58 @@ def account(request: HttpRequest) -> HttpResponse:
             # This browser just proved the second factor; every other one is signed out.
             request.session[accounts.FACTORS] = [str(user.pk), 2]
             messages.success(request, _("Two-factor sign-in is on."))
-        else:
-            messages.error(request, _("That code is not right. Try the code shown now."))
+            # Shown on this answer only, never again (no redirect that could show them twice).
+            return _account_page(request, new_codes=recovery.make_codes(user))
+        messages.error(request, _("That code is not right. Try the code shown now."))
         return redirect("studio:account")
+    if action == "recovery-codes":
+        if accounts.second_factor_passes(user, request.POST.get("code", "")):
+            messages.success(
+                request, _("New recovery codes are made; the old ones no longer work.")
+            )
+            return _account_page(request, new_codes=recovery.make_codes(user))
+        messages.error(request, _("That code is not right. Try the code shown now."))
+        return redirect("studio:account")
+    if action == "password":
+        return _change_password(request)
     if action == "2fa-disable":
         if accounts.disable_two_factor(user, request.POST.get("code", "")):
             messages.success(request, _("Two-factor sign-in is off."))
         else:
             messages.error(request, _("That code is not right. Try the code shown now."))
         return redirect("studio:account")
+    return _account_page(request)
+
+
+def _change_password(request: HttpRequest) -> HttpResponse:
+    try:
+        form, ended = password.change_password(request, request.POST)
+    except accounts.SignInRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("studio:account")
+    if form.errors:
+        return _account_page(request, password_form=form, status=400)
+    messages.success(
+        request,
+        _("Your password is changed. Signed out of %(count)d other browsers.") % {"count": ended},
+    )
+    return redirect("studio:account")
+
+
+def _account_page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
+    user = request.user
     device = TwoFactorDevice.objects.filter(user=user).first()
     setup = None
     if device is not None and device.confirmed_at is None:
         uri = accounts.provisioning_uri(device)
         setup = {"secret": device.secret, "qr": accounts.qr_svg(uri)}
-    return render(
-        request,
-        "studio/account.html",
-        {
-            "sessions": StaffSession.objects.filter(user=user),
-            "current_key": request.session.session_key,
-            "two_factor_on": device is not None and device.confirmed_at is not None,
-            "setup": setup,
-        },
-    )
+    context = {
+        "sessions": StaffSession.objects.filter(user=user),
+        "current_key": request.session.session_key,
+        "two_factor_on": device is not None and device.confirmed_at is not None,
+        "setup": setup,
+        "recovery_left": recovery.remaining(user),
+        "password_form": password.password_form(user),
+        **extra,
+    }
+    return render(request, "studio/account.html", context, status=status)

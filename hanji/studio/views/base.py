@@ -48,6 +48,8 @@ def publication_view(capability: str = "view"):
             request.access = access
             return view(request, access, *args, **kwargs)
 
+        # Who may open it, for tests/security/test_every_studio_url.py (read off the URL conf).
+        wrapper.hanji_capability = capability
         return wrapper
 
     return decorate

@@ -13,12 +13,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from hanji.core.fetch import FetchRefused
-from hanji.posts.body import markdown_to_html
+from hanji.posts.body import MarkdownRefused, check_markdown, markdown_to_html
 from hanji.posts.bookmarks import card_for_url
 from hanji.posts.images import MAX_BYTES, ImageRefused, check_size, store_image
 from hanji.sending.actions import SendError, send_test
 from hanji.sending.preview import email_preview
-from hanji.studio.queries import Access, get_post_for_access
+from hanji.studio.queries import Access, get_post_for_access, request_user_address
 from hanji.studio.views.base import context, publication_view
 from hanji.studio.views.outbox import EMAIL_CSP
 
@@ -104,8 +104,16 @@ def card(request: HttpRequest, access: Access) -> JsonResponse:
 @require_POST
 @publication_view("write")
 def markdown(request: HttpRequest, access: Access) -> JsonResponse:
-    """Pasted Markdown, turned into the body schema (sanitized like every body)."""
-    return JsonResponse({"html": markdown_to_html(request.POST.get("text", "")[:500_000])})
+    """Pasted Markdown, turned into the body schema (sanitized like every body).
+
+    Too long or too costly a text is refused whole (413 or 400, with words to show): cutting
+    it would lose the end of the writer's paste."""
+    text = request.POST.get("text", "")
+    try:
+        check_markdown(text)
+    except MarkdownRefused as refused:
+        return _refused(str(refused), status=refused.status)
+    return JsonResponse({"html": markdown_to_html(text)})
 
 
 # --- previews ---------------------------------------------------------------------------------
@@ -163,7 +171,7 @@ def preview_email(request: HttpRequest, access: Access, post_id: int) -> HttpRes
 @publication_view("send")
 def test_send(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     post = get_post_for_access(access, post_id)
-    raw = request.POST.get("addresses", "") or request.user.email or request.user.get_username()
+    raw = request.POST.get("addresses", "").strip() or request_user_address(access)
     addresses = [a.strip() for a in raw.replace(";", ",").split(",") if a.strip()][:5]
     try:
         outcomes = send_test(post, addresses)

@@ -8,13 +8,16 @@ Both show a message the same way; only where the messages come from differs.
 
 from __future__ import annotations
 
+import re
+
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from hanji.core.emailkinds import kind_choices, kind_filter
 from hanji.core.emailparts import split_message
 from hanji.core.models import OutboxMessage
 from hanji.studio.queries import (
@@ -66,11 +69,37 @@ def instance_outbox_message(request: HttpRequest, pk: int, part: str = "") -> Ht
 
 
 def _list(request: HttpRequest, messages: QuerySet[OutboxMessage], extra: dict) -> HttpResponse:
+    """Newest first; `q` finds a recipient or a subject, `kind` keeps one kind of email."""
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        messages = messages.filter(Q(to__icontains=query) | Q(subject__icontains=query))
+    kind = request.GET.get("kind", "")
+    if kind and (condition := kind_filter(kind)) is not None:
+        messages = messages.filter(condition)
     number = page_number(request)
     paginator = Paginator(messages.order_by("-created_at", "-id"), OUTBOX_PAGE)
     if number > paginator.num_pages:
         raise Http404
-    return render(request, "studio/outbox.html", {"page": paginator.page(number), **extra})
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "studio/outbox.html",
+        {
+            "page": paginator.page(number),
+            "query": query,
+            "kind": kind,
+            "kinds": kind_choices(),
+            "filtered": bool(query or kind),
+            "base_query": params.urlencode(),
+            **extra,
+        },
+    )
+
+
+# The open-tracking pixel of a post's email (hanji.sending's /e/o/<token>.gif). Shown in the
+# studio it would count the creator's look as a reader's open, so the outbox leaves it out.
+OPEN_PIXEL = re.compile(r"<img\b[^>]*/e/o/[^>]*>", re.IGNORECASE)
 
 
 def _show(request: HttpRequest, message: OutboxMessage, part: str, extra: dict) -> HttpResponse:
@@ -85,7 +114,8 @@ def _show(request: HttpRequest, message: OutboxMessage, part: str, extra: dict) 
     if part == "html":
         if parts.html is None:
             raise Http404
-        response = HttpResponse(parts.html, content_type="text/html; charset=utf-8")
+        html = OPEN_PIXEL.sub("", parts.html)
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = EMAIL_CSP
         response["X-Frame-Options"] = "SAMEORIGIN"
         response["Referrer-Policy"] = "no-referrer"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,10 +29,17 @@ from hanji.posts.revisions import (
     save_from_editor,
     version_of,
 )
+from hanji.posts.slugs import readable_slug
 from hanji.publications.models import TeamMember
 from hanji.sending.actions import SendError, start_send_for_post
+from hanji.sending.models import Send
 from hanji.studio.editor_labels import editor_labels
-from hanji.studio.queries import Access, get_post_for_access, posts_for_access
+from hanji.studio.queries import (
+    Access,
+    get_post_for_access,
+    posts_for_access,
+    request_user_address,
+)
 from hanji.studio.views.base import context, page_number, publication_view
 from hanji.subscribers.actions import ensure_newsletter
 from hanji.subscribers.models import Newsletter, Segment
@@ -156,9 +165,41 @@ def _editor_context(access: Access, post: Post, **extra) -> dict:
         segments=Segment.objects.filter(publication=publication),
         categories=Category.objects.filter(publication=publication),
         revisions=post.revisions.select_related("created_by")[:5],
+        slug_auto=_slug_is_automatic(post),
+        last_send=_last_send(post) if post.pk else None,
+        test_to=request_user_address(access),
         now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         editor_labels=editor_labels(),
         **extra,
+    )
+
+
+def _slug_is_automatic(post: Post) -> bool:
+    """The slug still follows the title: never published, and made from the title (the
+    editor sends `slug_auto=1` until the writer types a slug of their own)."""
+    return post.published_at is None and (
+        post.slug == ""
+        or re.fullmatch(re.escape(readable_slug(post.title)) + r"(?:-\d+)?", post.slug) is not None
+    )
+
+
+def _edit_for(request: HttpRequest, post: Post) -> Edit:
+    """The editor's fields; while the slug is automatic the stored slug is sent on, so the
+    post takes its slug from the new title even when the page still shows an older one."""
+    edit = _edit_from(request)
+    if request.POST.get("slug_auto") == "1" and _slug_is_automatic(post):
+        edit = replace(edit, slug=post.slug)
+    return edit
+
+
+def _last_send(post: Post) -> Send | None:
+    """The post's newest send that was not cancelled (what the editor reports)."""
+    return (
+        Send.objects.filter(post=post)
+        .exclude(state="cancelled")
+        .select_related("newsletter", "segment")
+        .order_by("-created_at")
+        .first()
     )
 
 
@@ -171,7 +212,7 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
     action = request.POST.get("action", "save")
     if action in ("publish", "schedule", "unpublish", "publish-send") and not access.can("publish"):
         raise PermissionDenied
-    edit = _edit_from(request)
+    edit = _edit_for(request, post)
     try:
         post = save_from_editor(
             post,
@@ -220,11 +261,12 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
         else:
             publish_post(post, at=at)
             messages.success(request, _("The post is scheduled."))
-    elif action in ("publish", "publish-send"):
+    elif action == "publish":
         publish_post(post)
         messages.success(request, _("The post is published."))
-        if action == "publish-send":
-            return _start_send(request, access, post)
+    elif action == "publish-send":
+        # Saved, not yet published: the confirmation says where it goes and to how many.
+        return redirect(_confirm_url(request, access, post, publish=True))
     else:
         messages.success(request, _("Saved."))
     return redirect("studio:post_edit", access.publication.slug, post.pk)
@@ -258,10 +300,26 @@ def _chosen(access: Access, request: HttpRequest) -> tuple[Newsletter | None, Se
     return newsletter, segment
 
 
+def _confirm_url(request: HttpRequest, access: Access, post: Post, *, publish: bool) -> str:
+    data = request.POST
+    query = QueryDict(mutable=True)
+    query.update(
+        {"newsletter": data.get("newsletter", ""), "segment": data.get("segment", "")}
+        | ({"publish": "1"} if publish else {})
+    )
+    url = reverse("studio:post_send", args=[access.publication.slug, post.pk])
+    return f"{url}?{query.urlencode()}"
+
+
 def _start_send(request: HttpRequest, access: Access, post: Post) -> HttpResponse:
     if not access.can("send"):
         raise PermissionDenied
     newsletter, segment = _chosen(access, request)
+    if request.POST.get("publish") == "1" and post.status == Status.DRAFT:
+        if not access.can("publish"):
+            raise PermissionDenied
+        publish_post(post)
+        messages.success(request, _("The post is published."))
     try:
         send = start_send_for_post(post, newsletter, segment, created_by=request.user)
     except SendError as error:
@@ -270,11 +328,34 @@ def _start_send(request: HttpRequest, access: Access, post: Post) -> HttpRespons
     return redirect("studio:send_detail", access.publication.slug, send.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @publication_view("send")
 def post_send(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    """GET: the confirmation (newsletter, segment, the exact number of recipients now);
+    POST with `confirmed=1`: publish if asked, and send. A POST without it (the editor's
+    "Send by email") shows the confirmation first."""
     post = get_post_for_access(access, post_id)
-    return _start_send(request, access, post)
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        return _start_send(request, access, post)
+    if request.method == "POST":
+        return redirect(_confirm_url(request, access, post, publish=False))
+    newsletter, segment = _chosen(access, request)
+    publish = request.GET.get("publish") == "1" and post.status == Status.DRAFT
+    if publish and not access.can("publish"):
+        raise PermissionDenied
+    return render(
+        request,
+        "studio/send_confirm.html",
+        context(
+            access,
+            post=post,
+            newsletter=newsletter,
+            segment=segment,
+            publish=publish,
+            count=segment_recipients(access.publication, newsletter, segment).count(),
+            last_send=_last_send(post),
+        ),
+    )
 
 
 @require_safe
@@ -290,7 +371,9 @@ def recipient_count(request: HttpRequest, access: Access) -> JsonResponse:
 def post_autosave(request: HttpRequest, access: Access, post_id: int) -> JsonResponse:
     post = get_post_for_access(access, post_id, edit=True)
     try:
-        post = autosave(post, _edit_from(request), request.POST.get("version", ""), request.user)
+        post = autosave(
+            post, _edit_for(request, post), request.POST.get("version", ""), request.user
+        )
     except EditConflict as conflict:
         who = (
             conflict.post.revisions.exclude(created_by=request.user)
@@ -318,6 +401,8 @@ def post_autosave(request: HttpRequest, access: Access, post_id: int) -> JsonRes
             "version": version_of(post),
             "saved_at": timezone.localtime().strftime("%H:%M:%S"),
             "draft": post.status == Status.DRAFT,
+            "slug": post.slug,
+            "slug_auto": _slug_is_automatic(post),
         }
     )
 

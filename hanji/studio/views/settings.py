@@ -4,9 +4,12 @@ transports with a test button, the team with invitations, and deleting the publi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +22,7 @@ from hanji.publications import actions as domain_actions
 from hanji.publications.domains import record_name, record_value
 from hanji.publications.models import Domain, Role, TeamMember
 from hanji.sending.dns import dns_plan
-from hanji.sending.models import SendingSettings
+from hanji.sending.models import SendingSettings, sending_settings
 from hanji.studio import actions, forms
 from hanji.studio.models import Invitation
 from hanji.studio.queries import Access
@@ -31,61 +34,100 @@ def _saved(request: HttpRequest) -> None:
     messages.success(request, _("Saved."))
 
 
+def _screen(
+    request: HttpRequest,
+    access: Access,
+    screen: str,
+    build: Callable[[dict | None, dict | None], list[ModelForm]],
+    **extra,
+) -> HttpResponse:
+    """One settings screen: its forms in one <form> with one save. Nothing is saved unless
+    every form on the screen is valid; the errors show under their fields."""
+    posted = request.method == "POST"
+    bound = build(request.POST if posted else None, request.FILES if posted else None)
+    if posted:
+        valid = [form.is_valid() for form in bound]
+        if all(valid):
+            for form in bound:
+                form.save()
+            _saved(request)
+            return redirect(request.path)
+    return render(
+        request,
+        f"studio/settings/{screen}.html",
+        context(access, forms=bound, screen=screen, **extra),
+        status=400 if posted else 200,
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @publication_view("settings")
 def settings_home(request: HttpRequest, access: Access) -> HttpResponse:
-    publication = access.publication
-    section = request.POST.get("section", "")
-    profile = forms.ProfileForm(
-        request.POST if section == "profile" else None,
-        request.FILES if section == "profile" else None,
-        instance=publication,
-        prefix="profile",
-    )
-    business = forms.BusinessForm(
-        request.POST if section == "business" else None, instance=publication, prefix="business"
-    )
-    sending, _created = SendingSettings.objects.get_or_create(publication=publication)
-    tracking = forms.TrackingForm(
-        request.POST if section == "tracking" else None, instance=sending, prefix="tracking"
-    )
-    engagement, _created = EngagementSettings.objects.get_or_create(publication=publication)
-    comments = forms.CommentsForm(
-        request.POST if section == "comments" else None, instance=engagement, prefix="comments"
-    )
-    transport = forms.TransportForm(
-        request.POST if section == "transport" else None, instance=sending, prefix="transport"
-    )
-    chosen = {
-        "profile": profile,
-        "business": business,
-        "tracking": tracking,
-        "comments": comments,
-        "transport": transport,
-    }
-    if request.method == "POST":
-        if section == "transport-test":
-            return _transport_test(request, access)
-        form = chosen.get(section)
-        if form is None:
-            raise Http404
-        if form.is_valid():
-            form.save()
-            _saved(request)
-            return redirect(reverse("studio:settings", args=[publication.slug]) + f"#{section}")
-    return render(
+    """Profile and branding."""
+    return _screen(
         request,
-        "studio/settings.html",
-        context(
-            access,
-            profile=profile,
-            business=business,
-            tracking=tracking,
-            comments=comments,
-            transport=transport,
-            instance_transport=bool(django_settings.EMAIL_URL),
-        ),
-        status=400 if request.method == "POST" else 200,
+        access,
+        "profile",
+        lambda data, files: [
+            forms.ProfileForm(data, files, instance=access.publication, prefix="profile")
+        ],
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("settings")
+def business(request: HttpRequest, access: Access) -> HttpResponse:
+    """Business information (the footer 전자상거래법 asks for) and the legal pages."""
+    return _screen(
+        request,
+        access,
+        "business",
+        lambda data, files: [
+            forms.BusinessForm(data, instance=access.publication, prefix="business"),
+            forms.LegalForm(data, instance=access.publication, prefix="legal"),
+        ],
+        legal_urls=LEGAL_URLS,
+    )
+
+
+LEGAL_URLS = {
+    "terms": "/terms/",
+    "privacy": "/privacy/",
+    "recurring_terms": "/recurring-terms/",
+    "faq": "/faq/",
+}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("settings")
+def engagement(request: HttpRequest, access: Access) -> HttpResponse:
+    """Comments, likes and views, and what the emails track."""
+    comments = EngagementSettings.objects.get(publication=access.publication)
+    sending = sending_settings(access.publication.pk)
+    return _screen(
+        request,
+        access,
+        "engagement",
+        lambda data, files: [
+            forms.CommentsForm(data, instance=comments, prefix="comments"),
+            forms.TrackingForm(data, instance=sending, prefix="tracking"),
+        ],
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@publication_view("settings")
+def sending(request: HttpRequest, access: Access) -> HttpResponse:
+    """The transport, with a test button, the unsubscribe mailbox and the night hold."""
+    if request.method == "POST" and request.POST.get("action") == "test":
+        return _transport_test(request, access)
+    own = sending_settings(access.publication.pk)
+    return _screen(
+        request,
+        access,
+        "sending",
+        lambda data, files: [forms.TransportForm(data, instance=own, prefix="transport")],
+        instance_transport=bool(django_settings.EMAIL_URL),
     )
 
 
@@ -114,7 +156,7 @@ def _transport_test(request: HttpRequest, access: Access) -> HttpResponse:
             messages.error(request, explain(bad[0]))
         else:
             messages.success(request, _("A test message is on its way to %(to)s.") % {"to": to})
-    return redirect(reverse("studio:settings", args=[access.publication.slug]) + "#transport")
+    return redirect("studio:settings_sending", access.publication.slug)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -145,6 +187,7 @@ def newsletters(request: HttpRequest, access: Access) -> HttpResponse:
             editing=instance,
             newsletters=Newsletter.objects.filter(publication=publication),
             records=dns_plan(publication).records,
+            screen="newsletters",
         ),
         status=400 if request.method == "POST" else 200,
     )
@@ -183,6 +226,7 @@ def domains(request: HttpRequest, access: Access) -> HttpResponse:
                 for d in Domain.objects.filter(publication=publication).order_by("host")
             ],
             base_host=django_settings.HANJI_BASE_HOST,
+            screen="domains",
         ),
         status=400 if request.method == "POST" else 200,
     )
@@ -258,6 +302,7 @@ def team(request: HttpRequest, access: Access) -> HttpResponse:
                 publication=publication, accepted_at__isnull=True
             ),
             roles=Role.choices,
+            screen="team",
         ),
     )
 
@@ -274,4 +319,4 @@ def danger(request: HttpRequest, access: Access) -> HttpResponse:
             return redirect("studio:danger", access.publication.slug)
         messages.success(request, _("The publication is deleted."))
         return redirect("studio:dashboard")
-    return render(request, "studio/danger.html", context(access))
+    return render(request, "studio/danger.html", context(access, screen="danger"))

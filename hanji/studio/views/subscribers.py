@@ -24,6 +24,7 @@ from hanji.subscribers import uploads
 from hanji.subscribers.actions import (
     Refused,
     RequestInfo,
+    delete_segment,
     delete_subscriber,
     save_segment,
     set_subscriber_tags,
@@ -46,7 +47,7 @@ from hanji.subscribers.models import (
 )
 from hanji.subscribers.queries import (
     filter_subscribers,
-    segment_count,
+    segment_counts,
     signup_bounds,
     subscribers_of,
 )
@@ -176,7 +177,6 @@ def subscriber_detail(request: HttpRequest, access: Access, subscriber_id: int) 
             messages.success(request, _("Unsubscribed from every newsletter."))
         elif action == "delete":
             delete_subscriber(subscriber, info=_info(request))
-            stats.forget(access.publication.pk)
             messages.success(request, _("The subscriber and their data are deleted."))
             return redirect("studio:subscribers", access.publication.slug)
         else:
@@ -214,7 +214,6 @@ def subscriber_add(request: HttpRequest, access: Access) -> HttpResponse:
         except InvalidEmail as invalid:
             error = str(invalid.message)
         else:
-            stats.forget(access.publication.pk)
             messages.success(
                 request, _("The address is added; it receives the confirmation email.")
             )
@@ -240,9 +239,7 @@ def segments(request: HttpRequest, access: Access) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if request.POST.get("action") == "delete":
-            Segment.objects.filter(
-                publication=access.publication, pk=parse_int(request.POST.get("segment"))
-            ).delete()
+            delete_segment(access.publication, parse_int(request.POST.get("segment")))
             return redirect("studio:segments", access.publication.slug)
         data = request.POST.dict()
         data["statuses"] = request.POST.getlist("statuses")
@@ -254,8 +251,9 @@ def segments(request: HttpRequest, access: Access) -> HttpResponse:
             messages.success(request, _("Segment saved."))
             return redirect("studio:segments", access.publication.slug)
     rows = list(Segment.objects.filter(publication=access.publication).select_related("newsletter"))
+    counted = segment_counts(access.publication, rows)
     for segment in rows:
-        segment.count = segment_count(segment)
+        segment.count = counted[segment.pk]
     return render(
         request,
         "studio/segments.html",
@@ -338,7 +336,6 @@ def import_map(request: HttpRequest, access: Access, name: str) -> HttpResponse:
                 filename=request.session.get(f"import:{name}", import_run.filename)
             )
             enqueue_import(import_run)
-            stats.forget(access.publication.pk)
             return redirect("studio:import_detail", access.publication.slug, import_run.pk)
     return render(
         request,

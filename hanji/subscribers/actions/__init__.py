@@ -7,6 +7,7 @@ Split by job; import from the package (`from hanji.subscribers.actions import su
 - `account`: the reader's sign-in, newsletter choices, email change, export and delete;
 - `leave`: unsubscribe, suppression, withdrawing advertising consent;
 - `staff`: what the publication's team changes in the studio (tags, saved segments);
+- `mail`: the emails a reader asked for (sent by the tasks);
 - `common`: what they share (request info, the consent log, single-use tokens).
 """
 
@@ -27,6 +28,7 @@ from hanji.subscribers.actions.account import (
     request_sign_in,
     set_newsletters,
     sign_in,
+    sign_in_next,
     sign_in_token,
 )
 from hanji.subscribers.actions.common import (
@@ -37,12 +39,19 @@ from hanji.subscribers.actions.common import (
     erased_digest,
 )
 from hanji.subscribers.actions.leave import suppress, unsubscribe, withdraw_advertising
-from hanji.subscribers.actions.staff import save_segment, set_subscriber_tags
+from hanji.subscribers.actions.mail import (
+    mail_confirmation,
+    mail_email_change_link,
+    mail_sign_in_link,
+    mail_welcome,
+)
+from hanji.subscribers.actions.staff import delete_segment, save_segment, set_subscriber_tags
 from hanji.subscribers.actions.subscribe import (
     CONFIRM,
     CONFIRM_MAX_AGE,
     advertising_statement,
     chosen_newsletters,
+    confirm_next,
     confirm_subscription,
     confirm_token,
     ensure_newsletter,
@@ -66,14 +75,20 @@ __all__ = [
     "advertising_statement",
     "chosen_newsletters",
     "confirm_email_change",
+    "confirm_next",
     "confirm_subscription",
     "confirm_token",
     "consent_log",
+    "delete_segment",
     "delete_subscriber",
     "email_change_token",
     "ensure_newsletter",
     "erased_digest",
     "export_data",
+    "mail_confirmation",
+    "mail_email_change_link",
+    "mail_sign_in_link",
+    "mail_welcome",
     "read_confirm_token",
     "read_email_change_token",
     "read_sign_in_token",
@@ -83,6 +98,7 @@ __all__ = [
     "set_newsletters",
     "set_subscriber_tags",
     "sign_in",
+    "sign_in_next",
     "sign_in_token",
     "subscribe",
     "subscribe_statement",

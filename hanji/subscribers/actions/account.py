@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hanji.core import ratelimit
-from hanji.core.tokens import make_token, read_token
+from hanji.core.nextpath import safe_next
+from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.models import Publication
+from hanji.subscribers import figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -45,32 +47,52 @@ class EmailTaken(Exception):
 # --- sign-in -----------------------------------------------------------------------------------
 
 
-def request_sign_in(publication: Publication, email: str, info: RequestInfo | None = None) -> None:
-    """Mail a sign-in link if the address subscribes here; answer nothing either way."""
+def request_sign_in(
+    publication: Publication,
+    email: str,
+    info: RequestInfo | None = None,
+    next_path: str = "",
+) -> None:
+    """Mail a sign-in link if the address subscribes here; answer nothing either way. The link
+    brings the reader back to `next_path` (a path on this host, checked again when used)."""
     email = normalize_email(email)
     subscriber = Subscriber.objects.filter(publication=publication, email=email).first()
     if subscriber is None or subscriber.status == SubscriberStatus.COMPLAINED:
         return
     if not ratelimit.once("sign-in-mail", f"{publication.pk}:{email}", period=MAIL_INTERVAL):
         return
-    from hanji.subscribers.tasks import send_sign_in_link
-
-    transaction.on_commit(lambda: send_sign_in_link.enqueue(subscriber.pk))
+    queue.enqueue("send_sign_in_link", subscriber.pk, safe_next(next_path))
 
 
-def sign_in_token(subscriber: Subscriber) -> str:
-    return make_token(SIGN_IN, subscriber.publication_id, [subscriber.pk, subscriber.token_version])
+def sign_in_token(subscriber: Subscriber, next_path: str = "") -> str:
+    payload = [subscriber.pk, subscriber.token_version]
+    if next_path:
+        payload.append(next_path)  # signed with the rest: nobody can swap it in the link
+    return make_token(SIGN_IN, subscriber.publication_id, payload)
 
 
 def read_sign_in_token(publication: Publication, token: str) -> Subscriber:
-    subscriber_id, version = read_token(SIGN_IN, publication.pk, token, max_age=SIGN_IN_MAX_AGE)
+    subscriber_id, version, *_rest = read_token(
+        SIGN_IN, publication.pk, token, max_age=SIGN_IN_MAX_AGE
+    )
     return token_subscriber(publication, subscriber_id, version)
+
+
+def sign_in_next(publication: Publication, token: str) -> str:
+    """The page a sign-in link returns to ("" for none); reads the link, changes nothing."""
+    try:
+        payload = read_token(SIGN_IN, publication.pk, token, max_age=SIGN_IN_MAX_AGE)
+    except BadToken:
+        return ""
+    return safe_next(payload[2]) if len(payload) > 2 else ""
 
 
 @transaction.atomic
 def sign_in(publication: Publication, token: str, info: RequestInfo | None = None) -> Subscriber:
     """Use a sign-in link once. Raises BadToken or TokenUsed."""
-    subscriber_id, version = read_token(SIGN_IN, publication.pk, token, max_age=SIGN_IN_MAX_AGE)
+    subscriber_id, version, *_rest = read_token(
+        SIGN_IN, publication.pk, token, max_age=SIGN_IN_MAX_AGE
+    )
     subscriber = token_subscriber(publication, subscriber_id, version, lock=True)
     subscriber.token_version += 1
     # Opening a link from the mailbox proves it: a pending reader is confirmed by it.
@@ -116,6 +138,7 @@ def set_newsletters(
             .values_list("name", flat=True)
         )
         log_consent(subscriber, "preferences", names, info)
+    figures.forget(subscriber.publication_id)
 
 
 # --- email change ------------------------------------------------------------------------------
@@ -129,9 +152,7 @@ def request_email_change(subscriber: Subscriber, new_email: str) -> None:
     key = f"{subscriber.publication_id}:{new_email}"
     if not ratelimit.once("email-change-mail", key, period=MAIL_INTERVAL):
         return
-    from hanji.subscribers.tasks import send_email_change_link
-
-    transaction.on_commit(lambda: send_email_change_link.enqueue(subscriber.pk, new_email))
+    queue.enqueue("send_email_change_link", subscriber.pk, new_email)
 
 
 def email_change_token(subscriber: Subscriber, new_email: str) -> str:
@@ -246,3 +267,4 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
         digest=erased_digest(subscriber.publication_id, subscriber.email),
     )
     subscriber.delete()
+    figures.forget(subscriber.publication_id)

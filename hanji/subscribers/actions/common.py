@@ -15,6 +15,7 @@ from django.conf import settings
 
 from hanji.core.tokens import BadToken
 from hanji.publications.models import Publication
+from hanji.subscribers import figures
 from hanji.subscribers.models import ConsentEvent, NewsletterOptOut, Subscriber, Subscription
 
 # One confirmation (or sign-in, or email-change) email per address per this many seconds,
@@ -93,6 +94,7 @@ def join_newsletters(subscriber: Subscriber, newsletter_ids: Iterable[int]) -> s
         ignore_conflicts=True,
     )
     NewsletterOptOut.objects.filter(subscriber=subscriber, newsletter_id__in=ids).delete()
+    figures.forget(subscriber.publication_id)
     return ids - had
 
 
@@ -107,6 +109,7 @@ def leave_newsletters(subscriber: Subscriber, newsletter_ids: Iterable[int]) -> 
         [NewsletterOptOut(subscriber=subscriber, newsletter_id=i) for i in ids],
         ignore_conflicts=True,
     )
+    figures.forget(subscriber.publication_id)
     return removed
 
 

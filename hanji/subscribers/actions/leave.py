@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from hanji.subscribers import figures
 from hanji.subscribers.actions.common import RequestInfo, leave_newsletters, log_consent
 from hanji.subscribers.models import (
     SUPPRESSED_STATUSES,
@@ -40,6 +41,7 @@ def suppress(subscriber_id: int, status: str, reason: str = "", channel: str = "
         statement=reason,
         channel=channel,
     )
+    figures.forget(subscriber.publication_id)
     return True
 
 
@@ -76,4 +78,5 @@ def withdraw_advertising(subscriber: Subscriber, info: RequestInfo | None = None
     )
     subscriber.advertising_consent_at = None
     log_consent(subscriber, "advertising-withdrawn", "", info)
+    figures.forget(subscriber.publication_id)
     return True

@@ -1,5 +1,5 @@
 """Changes the publication's team makes to subscribers in the studio: tags and saved
-segments."""
+segments (made and deleted)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from hanji.core.params import parse_int
 from hanji.publications.models import Publication
-from hanji.subscribers import csvread
+from hanji.subscribers import csvread, figures
 from hanji.subscribers.actions.common import Refused
 from hanji.subscribers.models import Newsletter, Segment, Source, Subscriber, SubscriberStatus
 
@@ -23,6 +23,7 @@ def set_subscriber_tags(subscriber: Subscriber, text: str) -> list[str]:
     tags = sorted(set(csvread.split_tags(text)))[:MAX_TAGS]
     Subscriber.objects.filter(pk=subscriber.pk).update(tags=tags, updated_at=timezone.now())
     subscriber.tags = tags
+    figures.forget(subscriber.publication_id)
     return tags
 
 
@@ -57,6 +58,7 @@ def save_segment(publication: Publication, data: dict) -> Segment:
     )
     statuses = [s for s in data.get("statuses", []) if s in SubscriberStatus.values]
     source = data.get("source") or ""
+    figures.forget(publication.pk)
     return Segment.objects.create(
         publication=publication,
         name=name,
@@ -67,3 +69,11 @@ def save_segment(publication: Publication, data: dict) -> Segment:
         signed_up_from=first_day,
         signed_up_until=last_day,
     )
+
+
+def delete_segment(publication: Publication, segment_id: int | None) -> bool:
+    """Delete one of the publication's segments (sends keep their figures; their segment
+    becomes none); False when there is no such segment here."""
+    deleted, _detail = Segment.objects.filter(publication=publication, pk=segment_id).delete()
+    figures.forget(publication.pk)
+    return bool(deleted)

@@ -15,8 +15,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hanji.core import ratelimit
+from hanji.core.nextpath import safe_next
 from hanji.core.tokens import make_token, read_token
 from hanji.publications.models import Publication
+from hanji.subscribers import figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -95,9 +97,11 @@ def subscribe(
     newsletter_ids: Iterable[int | str] = (),
     advertising: bool = False,
     info: RequestInfo | None = None,
+    next_path: str = "",
 ) -> Subscriber | None:
     """Start a double opt-in. Raises InvalidEmail; otherwise the caller answers the same way
-    whatever happened here (new, pending, active, or silently nothing)."""
+    whatever happened here (new, pending, active, or silently nothing). The confirmation
+    page leads back to `next_path`, the page the reader subscribed on."""
     email = normalize_email(email)
     name = clean_name(name)
     newsletters = chosen_newsletters(publication, newsletter_ids)
@@ -116,6 +120,7 @@ def subscribe(
                     )
             except IntegrityError:  # the same address, submitted twice at once
                 subscriber = Subscriber.objects.get(publication=publication, email=email)
+            figures.forget(publication.pk)  # a new pending subscriber
         if subscriber.status == SubscriberStatus.COMPLAINED:
             return None  # never mail an address that complained
         log_consent(subscriber, "subscribe", subscribe_statement(publication, newsletters), info)
@@ -124,18 +129,35 @@ def subscribe(
             log_consent(subscriber, "advertising-requested", statement, info)
         if not ratelimit.once("confirm-mail", f"{publication.pk}:{email}", period=MAIL_INTERVAL):
             return subscriber
-        from hanji.subscribers.tasks import send_confirmation
-
-        args = (subscriber.pk, [n.pk for n in newsletters], bool(advertising), name)
-        transaction.on_commit(lambda: send_confirmation.enqueue(*args))
+        newsletter_ids = [n.pk for n in newsletters]
+        queue.enqueue(
+            "send_confirmation",
+            subscriber.pk,
+            newsletter_ids,
+            bool(advertising),
+            name,
+            safe_next(next_path),
+        )
     return subscriber
 
 
 def confirm_token(
-    subscriber: Subscriber, newsletter_ids: list[int], advertising: bool, name: str
+    subscriber: Subscriber,
+    newsletter_ids: list[int],
+    advertising: bool,
+    name: str,
+    next_path: str = "",
 ) -> str:
     payload = [subscriber.pk, subscriber.token_version, newsletter_ids, int(advertising), name]
+    if next_path:
+        payload.append(next_path)
     return make_token(CONFIRM, subscriber.publication_id, payload)
+
+
+def confirm_next(payload: list) -> str:
+    """The page a confirmation link leads back to ("" for none; links made before it had
+    none)."""
+    return safe_next(payload[5]) if len(payload) > 5 else ""
 
 
 def read_confirm_token(publication: Publication, token: str) -> tuple[Subscriber, list]:
@@ -151,7 +173,7 @@ def confirm_subscription(
     """Apply a confirmation link: active, on the chosen newsletters. Raises BadToken (tampered,
     expired, other publication) or TokenUsed; either way nothing changes."""
     payload = read_token(CONFIRM, publication.pk, token, max_age=CONFIRM_MAX_AGE)
-    subscriber_id, version, newsletter_ids, advertising, name = payload
+    subscriber_id, version, newsletter_ids, advertising, name, *_next = payload
     subscriber = token_subscriber(publication, subscriber_id, version, lock=True)
     now = timezone.now()
     newsletters = list(Newsletter.objects.filter(publication=publication, pk__in=newsletter_ids))
@@ -170,12 +192,11 @@ def confirm_subscription(
         publication=publication, digest=erased_digest(publication.pk, subscriber.email)
     ).delete()
     log_consent(subscriber, "confirm", subscribe_statement(publication, newsletters), info)
+    figures.forget(publication.pk)
     if advertising:
         log_consent(subscriber, "advertising", advertising_statement(publication), info)
     # The welcome email is optional: only newsletters with a welcome message send one.
     welcome_ids = [n.pk for n in newsletters if n.pk in new_ids and n.welcome_message.strip()]
     if welcome_ids:
-        from hanji.subscribers.tasks import send_welcome
-
-        transaction.on_commit(lambda: send_welcome.enqueue(subscriber.pk, welcome_ids))
+        queue.enqueue("send_welcome", subscriber.pk, welcome_ids)
     return subscriber

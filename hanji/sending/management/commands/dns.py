@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from hanji.core.management.base import HanjiCommand
 from hanji.sending.dns import DNSRecord, dns_plan
-from hanji.sending.management.commands.send import _publication
-from hanji.sending.models import SendingSettings
+from hanji.sending.management.commands.send import publication_by_slug
+from hanji.sending.models import SendingSettings, sending_settings
 
 
 def _quoted(value: str) -> str:
@@ -39,8 +39,8 @@ class Command(HanjiCommand):
     def handle(
         self, *, publication: str | None, generate_dkim: bool, selector: str, **options
     ) -> None:
-        pub = _publication(publication)
-        sending, _created = SendingSettings.objects.get_or_create(publication=pub)
+        pub = publication_by_slug(publication)
+        sending = sending_settings(pub.pk)
         if selector:
             sending.dkim_selector = selector
         if generate_dkim:

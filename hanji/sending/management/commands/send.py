@@ -19,7 +19,7 @@ from hanji.sending.models import Send
 from hanji.subscribers.models import Newsletter, Segment
 
 
-def _publication(slug: str | None) -> Publication:
+def publication_by_slug(slug: str | None) -> Publication:
     if slug:
         found = Publication.objects.filter(slug=slug).first()
         if found is None:
@@ -149,7 +149,7 @@ class Command(HanjiCommand):
         wait: bool,
         **_options,
     ) -> None:
-        pub = _publication(publication)
+        pub = publication_by_slug(publication)
         the_post = _one(Post, pub, post, _("post"))
         the_newsletter = _one(Newsletter, pub, newsletter, _("newsletter")) if newsletter else None
         the_segment = _one(Segment, pub, segment, _("segment")) if segment else None
@@ -200,7 +200,7 @@ class Command(HanjiCommand):
             return
         rows = Send.objects.select_related("newsletter").order_by("-created_at")
         if publication:
-            rows = rows.filter(publication=_publication(publication))
+            rows = rows.filter(publication=publication_by_slug(publication))
         for row in rows[:20]:
             p = queries.progress(row)
             self.say(
@@ -246,7 +246,7 @@ class Command(HanjiCommand):
 
     def do_resume(self, *, send: str | None, publication: str | None, **_options) -> None:
         if publication:
-            count = actions.resume_publication(_publication(publication))
+            count = actions.resume_publication(publication_by_slug(publication))
             self.say(
                 _("Sending is on again for %(slug)s; %(count)s sends resumed.")
                 % {"slug": publication, "count": count}
@@ -276,7 +276,7 @@ class Command(HanjiCommand):
         to: list[str],
         **_options,
     ) -> None:
-        pub = _publication(publication)
+        pub = publication_by_slug(publication)
         the_post = _one(Post, pub, post, _("post"))
         the_newsletter = _one(Newsletter, pub, newsletter, _("newsletter")) if newsletter else None
         try:

@@ -236,7 +236,11 @@ function pasteAndDrop(getEditor) {
               data.append("text", text)
               post(form.dataset.markdown, data).then((r) => {
                 if (r.ok) editor.chain().focus().insertContent(r.data.html).run()
-                else editor.commands.insertContent(text)
+                else {
+                  // Kept as plain text (nothing lost); say why it was not converted.
+                  if (r.data.error) say(r.data.error, true)
+                  editor.commands.insertContent(text)
+                }
               })
               return true
             }
@@ -354,6 +358,23 @@ let timer = null
 let saving = false
 let again = false
 const version = document.getElementById("id_version")
+// The slug follows the title until the writer types one: autosave answers the new slug.
+const slugInput = document.getElementById("id_slug")
+const slugAuto = document.getElementById("id_slug_auto")
+const slugPreview = document.querySelector("[data-slug-preview]")
+slugInput?.addEventListener("input", () => {
+  if (slugAuto) slugAuto.value = "0"
+  if (slugPreview) slugPreview.textContent = slugInput.value
+})
+
+function showSlug(data) {
+  if (!slugInput || !slugAuto || !data.slug) return
+  if (slugAuto.value === "1" && document.activeElement !== slugInput) {
+    slugInput.value = data.slug
+    if (slugPreview) slugPreview.textContent = data.slug
+  }
+  if (data.slug_auto === false) slugAuto.value = "0"
+}
 
 async function autosave() {
   if (saving) { again = true; return }
@@ -367,6 +388,7 @@ async function autosave() {
     say(result.data.message, true)
   } else if (result.ok) {
     if (result.data.version) version.value = result.data.version
+    showSlug(result.data)
     say(`${status.dataset.savedLabel || "✓"} ${result.data.saved_at}`)
   }
   if (again) { again = false; schedule() }

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hanji.memberships.models import MembershipSettings, Tier
+
+
+class TierForm(forms.ModelForm):
+    class Meta:
+        model = Tier
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "currency",
+            "monthly_price",
+            "yearly_price",
+            "benefits",
+            "trial_days",
+            "active",
+        ]
+        help_texts = {
+            "monthly_price": _("In the currency's smallest unit: won, or cents for USD."),
+        }
+        widgets = {"benefits": forms.Textarea(attrs={"rows": 4})}
+
+
+class BillingForm(forms.ModelForm):
+    """Provider, keys and the legal extras. A key field left empty keeps the saved key:
+    secrets are never written back into the page."""
+
+    class Meta:
+        model = MembershipSettings
+        fields = [
+            "provider",
+            "past_due_grace_days",
+            "mail_order_office",
+            "hosting_provider",
+            "terms_version",
+            "stripe_publishable_key",
+            "stripe_secret_key",
+            "stripe_webhook_secret",
+            "portone_store_id",
+            "portone_channel_key",
+            "portone_api_secret",
+            "portone_webhook_secret",
+        ]
+        labels = {
+            "stripe_publishable_key": _("Stripe publishable key"),
+            "stripe_secret_key": _("Stripe secret key"),
+            "stripe_webhook_secret": _("Stripe webhook signing secret"),
+            "portone_store_id": _("PortOne store ID"),
+            "portone_channel_key": _("PortOne channel key"),
+            "portone_api_secret": _("PortOne API secret"),
+            "portone_webhook_secret": _("PortOne webhook secret"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in MembershipSettings.SECRET_FIELDS:
+            saved = bool(getattr(self.instance, name, ""))
+            self.fields[name].widget = forms.PasswordInput(
+                render_value=False,
+                attrs={"autocomplete": "off", "placeholder": _("saved") if saved else ""},
+            )
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in MembershipSettings.SECRET_FIELDS:
+            if not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name, "")
+        return cleaned

@@ -1,0 +1,156 @@
+"""The creator's figures: members by tier and status, MRR and ARR, monthly movement, failed
+payments, revenue, paid members per post. Each is one aggregate query (bench/memberships.py
+holds them under 300 ms at 100,000 members)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from hanji.memberships.models import Member, MemberStatus, Payment, PaymentStatus, Period
+
+# What counts toward recurring revenue: members who pay and keep paying (trials, comps and
+# gifts pay nothing; a member cancelled at period end will not pay again).
+RECURRING = (MemberStatus.ACTIVE, MemberStatus.PAST_DUE)
+
+
+@dataclass
+class Revenue:
+    currency: str
+    mrr: int  # minor units a month
+    members: int
+
+    @property
+    def arr(self) -> int:
+        return self.mrr * 12
+
+
+def by_tier_and_status(publication) -> dict[tuple[int, str], int]:
+    rows = (
+        Member.objects.filter(publication=publication)
+        .values_list("tier_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(tier, status): n for tier, status, n in rows}
+
+
+def recurring_revenue(publication) -> list[Revenue]:
+    """MRR per currency: monthly prices as they are, yearly ones over 12 (rounded down)."""
+    rows = (
+        Member.objects.filter(publication=publication, status__in=RECURRING)
+        .values_list("currency", "period")
+        .annotate(total=Sum("amount"), n=Count("id"))
+        .order_by()
+    )
+    found: dict[str, Revenue] = {}
+    for currency, period, total, n in rows:
+        item = found.setdefault(currency, Revenue(currency, 0, 0))
+        item.mrr += (total or 0) // 12 if period == Period.YEAR else (total or 0)
+        item.members += n
+    return sorted(found.values(), key=lambda r: r.currency)
+
+
+def _months(now: datetime, count: int) -> list[datetime]:
+    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    months = [first]
+    while len(months) < count:
+        previous = months[-1] - timedelta(days=1)
+        months.append(previous.replace(day=1))
+    return list(reversed(months))
+
+
+def monthly_movement(publication, count: int = 12, now: datetime | None = None) -> list[dict]:
+    """Per month: new members, cancellations asked for, memberships that ended (churn)."""
+    now = now or timezone.now()
+    months = _months(now, count)
+    since = months[0]
+    table: dict[datetime, dict] = {
+        m.date(): {"month": m, "new": 0, "cancelled": 0, "churned": 0} for m in months
+    }
+    members = Member.objects.filter(publication=publication)
+    for field, key in (
+        ("started_at", "new"),
+        ("cancelled_at", "cancelled"),
+        ("ended_at", "churned"),
+    ):
+        rows = (
+            members.filter(**{f"{field}__gte": since})
+            .annotate(m=TruncMonth(field))
+            .values_list("m")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for month, n in rows:
+            if month is not None and month.date() in table:
+                table[month.date()][key] = n
+    return list(table.values())
+
+
+def monthly_revenue(publication, count: int = 12, now: datetime | None = None) -> dict[str, list]:
+    """{currency: [(month, amount paid)]} for the chart."""
+    now = now or timezone.now()
+    months = _months(now, count)
+    rows = (
+        Payment.objects.filter(
+            publication=publication, status=PaymentStatus.PAID, created_at__gte=months[0]
+        )
+        .annotate(m=TruncMonth("created_at"))
+        .values_list("currency", "m")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    sums: dict[str, dict] = defaultdict(dict)
+    for currency, month, total in rows:
+        sums[currency][month.date()] = total
+    return {c: [(m, sums[c].get(m.date(), 0)) for m in months] for c in sorted(sums)}
+
+
+def failed_payments(publication, limit: int = 50):
+    return (
+        Payment.objects.filter(publication=publication, status=PaymentStatus.FAILED)
+        .select_related("member__subscriber", "member__tier")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def members_page(
+    publication,
+    *,
+    tier: int | None = None,
+    status: str = "",
+    before_id: int | None = None,
+    size: int = 50,
+) -> list[Member]:
+    """Newest first, keyset-paginated by id (never OFFSET: page 2,000 costs what page 1 does)."""
+    members = Member.objects.filter(publication=publication)
+    if tier:
+        members = members.filter(tier_id=tier)
+    if status:
+        members = members.filter(status=status)
+    if before_id:
+        members = members.filter(id__lt=before_id)
+    return list(members.select_related("subscriber", "tier").order_by("-id")[:size])
+
+
+def paid_members_per_post(publication, limit: int = 20) -> list[tuple[int, str, int]]:
+    """(post id, title, members who joined from it), most first."""
+    rows = (
+        Member.objects.filter(publication=publication, source_post__isnull=False)
+        .exclude(status=MemberStatus.COMPED)
+        .values_list("source_post_id", "source_post__title")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:limit]
+    )
+    return list(rows)
+
+
+def with_access_count(publication) -> int:
+    from hanji.memberships.queries import with_access
+
+    return Member.objects.filter(publication=publication).filter(with_access()).count()

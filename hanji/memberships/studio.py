@@ -1,0 +1,229 @@
+"""The creator's membership screens in the studio: overview and figures, members (keyset
+pages, CSV), tiers, comps, and billing settings. Thin views over queries, stats and actions."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from hanji.core.params import parse_int
+from hanji.memberships import actions, queries, stats
+from hanji.memberships.forms import BillingForm, TierForm
+from hanji.memberships.models import MembershipSettings, MemberStatus, Tier
+from hanji.publications.links import absolute_url
+from hanji.studio.queries import Access
+from hanji.studio.views.base import context, publication_view
+from hanji.subscribers.models import Subscriber
+
+
+@require_safe
+@publication_view("subscribers")
+def overview(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    tiers = list(Tier.objects.filter(publication=publication))
+    counts = stats.by_tier_and_status(publication)
+    table = [(t, [(s, counts.get((t.pk, s), 0)) for s in MemberStatus.values]) for t in tiers]
+    revenue = stats.monthly_revenue(publication)
+    peak = max([amount for rows in revenue.values() for _m, amount in rows] or [0]) or 1
+    return render(
+        request,
+        "memberships/studio/overview.html",
+        context(
+            access,
+            statuses=MemberStatus.choices,
+            table=table,
+            revenue=stats.recurring_revenue(publication),
+            movement=stats.monthly_movement(publication),
+            chart={
+                c: [(m, a, round(100 * a / peak)) for m, a in rows] for c, rows in revenue.items()
+            },
+            failed=list(stats.failed_payments(publication, 20)),
+            per_post=stats.paid_members_per_post(publication),
+            ready=queries.paid_ready(publication),
+        ),
+    )
+
+
+@require_safe
+@publication_view("subscribers")
+def member_list(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    tier = parse_int(request.GET.get("tier") or "0", default=0)
+    status = request.GET.get("status", "")
+    status = status if status in MemberStatus.values else ""
+    before = parse_int(request.GET.get("before_id") or "0", default=0) or None
+    page = stats.members_page(publication, tier=tier, status=status, before_id=before)
+    base = f"tier={tier or ''}&status={status}"
+    return render(
+        request,
+        "memberships/studio/members.html",
+        context(
+            access,
+            members=page,
+            tiers=Tier.objects.filter(publication=publication),
+            statuses=MemberStatus.choices,
+            params={"tier": tier, "status": status, "before_id": before},
+            base_query=base,
+            next_before=page[-1].pk if len(page) == 50 else None,
+        ),
+    )
+
+
+@require_safe
+@publication_view("subscribers")
+def member_export(request: HttpRequest, access: Access) -> StreamingHttpResponse:
+    publication = access.publication
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    def rows():
+        writer = csv.writer(Echo())
+        yield "\ufeff"  # Excel opens UTF-8 Korean correctly with a BOM
+        yield writer.writerow(
+            ["email", "tier", "status", "period", "amount", "currency", "started_at", "period_end"]
+        )
+        before = None
+        while True:
+            page = stats.members_page(publication, before_id=before, size=1000)
+            for m in page:
+                yield writer.writerow(
+                    [
+                        _safe_cell(m.subscriber.email),
+                        _safe_cell(m.tier.name),
+                        m.status,
+                        m.period,
+                        m.amount,
+                        m.currency,
+                        m.started_at.isoformat(),
+                        m.current_period_end.isoformat() if m.current_period_end else "",
+                    ]
+                )
+            if len(page) < 1000:
+                return
+            before = page[-1].pk
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{publication.slug}-members.csv"'
+    return response
+
+
+def _safe_cell(value: str) -> str:
+    """No formula injection through a spreadsheet (a cell starting with = + - @)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@require_http_methods(["GET", "POST"])
+@publication_view("settings")
+def tiers(request: HttpRequest, access: Access, tier_id: int | None = None) -> HttpResponse:
+    publication = access.publication
+    tier = get_object_or_404(Tier, publication=publication, pk=tier_id) if tier_id else None
+    form = TierForm(request.POST or None, instance=tier or Tier(publication=publication))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = actions.save_tier(
+                publication,
+                tier=tier,
+                name=data["name"],
+                slug=data["slug"],
+                monthly_price=data["monthly_price"],
+                yearly_price=data["yearly_price"],
+                currency=data["currency"],
+                benefits=data["benefits"],
+                trial_days=data["trial_days"],
+            )
+            if saved.active != data["active"]:
+                Tier.objects.filter(pk=saved.pk).update(active=data["active"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("memberships_studio:tiers", slug=publication.slug)
+    return render(
+        request,
+        "memberships/studio/tiers.html",
+        context(
+            access,
+            form=form,
+            editing=tier,
+            tiers=Tier.objects.filter(publication=publication),
+        ),
+    )
+
+
+@require_POST
+@publication_view("settings")
+def comp(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    email = request.POST.get("email", "").strip()
+    subscriber = Subscriber.objects.filter(publication=publication, email__iexact=email).first()
+    try:
+        if subscriber is None:
+            raise ValidationError(_("Nobody with that address subscribes here."))
+        if request.POST.get("do") == "revoke":
+            actions.revoke(subscriber)
+        else:
+            tier = get_object_or_404(
+                Tier,
+                publication=publication,
+                pk=parse_int(request.POST.get("tier") or "0", default=0),
+            )
+            actions.grant_comp(subscriber, tier)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("memberships_studio:members", slug=publication.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@publication_view("billing")
+def billing(request: HttpRequest, access: Access) -> HttpResponse:
+    publication = access.publication
+    options = MembershipSettings.objects.filter(publication=publication).first() or (
+        MembershipSettings(publication=publication)
+    )
+    form = BillingForm(
+        request.POST if request.POST.get("section") == "billing" else None, instance=options
+    )
+    if request.method == "POST":
+        if request.POST.get("section") == "billing" and form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect("memberships_studio:billing", slug=publication.slug)
+        if request.POST.get("section") == "switch":
+            try:
+                if request.POST.get("on") == "1":
+                    actions.turn_on_paid(publication)
+                else:
+                    MembershipSettings.objects.filter(publication=publication).update(
+                        paid_enabled=False
+                    )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Saved."))
+            return redirect("memberships_studio:billing", slug=publication.slug)
+    return render(
+        request,
+        "memberships/studio/billing.html",
+        context(
+            access,
+            form=form,
+            options=options,
+            missing=queries.missing_for_paid(publication, options),
+            provider_ready=queries.provider_ready(options),
+            hooks={
+                p: absolute_url(publication, "memberships:webhook", provider=p)
+                for p in ("stripe", "portone")
+            },
+        ),
+    )

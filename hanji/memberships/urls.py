@@ -1,0 +1,17 @@
+from django.urls import path
+
+from hanji.memberships import views
+
+app_name = "memberships"
+urlpatterns = [
+    path("membership/webhooks/<str:provider>/", views.webhook, name="webhook"),
+    path("membership/", views.plans, name="plans"),
+    path("membership/checkout/", views.checkout, name="checkout"),
+    path(
+        "membership/checkout/<str:order_id>/portone/",
+        views.portone_complete,
+        name="portone_complete",
+    ),
+    path("membership/checkout/<str:order_id>/done/", views.checkout_done, name="checkout_done"),
+    path("account/membership/", views.account, name="account"),
+]

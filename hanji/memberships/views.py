@@ -1,0 +1,252 @@
+"""Membership pages (thin: parse → get → act → render) and the providers' webhooks."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hanji.core.csp import allow_more
+from hanji.core.params import parse_int
+from hanji.engagement.readers import current_reader
+from hanji.memberships import actions, events, queries
+from hanji.memberships.models import Checkout, CheckoutStatus, Period
+from hanji.memberships.providers import ProviderError, get_provider
+from hanji.posts.models import Post
+
+logger = logging.getLogger(__name__)
+PROVIDERS = ("stripe", "portone")
+
+
+@csrf_exempt  # providers cannot send a CSRF token; their signature is the proof
+@require_POST
+def webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    if request.publication is None or provider not in PROVIDERS:
+        raise Http404
+    status, outcome = events.receive(request.publication, provider, request.body, request.headers)
+    response = HttpResponse(outcome, status=status, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _publication(request: HttpRequest):
+    if request.publication is None:
+        raise Http404
+    return request.publication
+
+
+def _safe_next(request: HttpRequest, value: str) -> str:
+    if value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return value[:300]
+    return ""
+
+
+@never_cache
+@require_http_methods(["GET"])
+def plans(request: HttpRequest) -> HttpResponse:
+    """Tiers and prices; the signed-in reader chooses one, sees the renewal terms, accepts."""
+    publication = _publication(request)
+    options = queries.settings_of(publication)
+    reader = current_reader(request) if request.session.session_key else None
+    back = _safe_next(request, request.GET.get("next", ""))
+    post_id = parse_int(request.GET.get("post") or "0", default=0)
+    if reader is None:
+        # After the magic link the reader comes back here, then to the post.
+        here = reverse("memberships:plans") + (f"?next={back}&post={post_id}" if back else "")
+        request.session["hanji_after_sign_in"] = here
+    member = queries.member_of(reader) if reader else None
+    return render(
+        request,
+        "memberships/plans.html",
+        {
+            "tiers": list(queries.paid_tiers(publication).filter(active=True)),
+            "ready": queries.paid_ready(publication, options),
+            "reader": reader,
+            "member": member if member and member.has_access() else None,
+            "next": back,
+            "post_id": post_id or "",
+            "renewals": queries.renewal_dates(),
+            "terms_version": options.terms_version,
+        },
+    )
+
+
+@never_cache
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    publication = _publication(request)
+    reader = current_reader(request)
+    if reader is None:
+        return redirect("subscribers:account")
+    tier = (
+        queries.paid_tiers(publication)
+        .filter(pk=parse_int(request.POST.get("tier") or "0", default=0))
+        .first()
+    )
+    period = request.POST.get("period", "")
+    post = (
+        Post.objects.published()
+        .filter(publication=publication, pk=parse_int(request.POST.get("post") or "0", default=0))
+        .first()
+    )
+    back = _safe_next(request, request.POST.get("next", ""))
+    if tier is None or period not in Period.values:
+        messages.error(request, _("Choose a tier and a period."))
+        return redirect("memberships:plans")
+    try:
+        order = actions.open_checkout(
+            reader,
+            tier,
+            period,
+            accepted_terms=request.POST.get("accept_terms") == "1",
+            language=get_language() or "",
+            return_path=back,
+            source_post=post,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(reverse("memberships:plans") + (f"?next={back}" if back else ""))
+    provider = get_provider(order.provider, queries.settings_of(publication))
+    done = request.build_absolute_uri(reverse("memberships:checkout_done", args=[order.order_id]))
+    try:
+        start = provider.start_checkout(
+            order,
+            success_url=done,
+            cancel_url=request.build_absolute_uri(reverse("memberships:plans")),
+        )
+    except Exception:  # the provider is down or refused: say so, keep the reader's choice
+        logger.exception("could not start a %s checkout", order.provider)
+        messages.error(request, _("The payment service did not answer. Please try again."))
+        return redirect("memberships:plans")
+    if start.redirect_url:
+        return redirect(start.redirect_url)
+    response = render(
+        request,
+        "memberships/portone_checkout.html",
+        {
+            "order": order,
+            "request_params": start.browser,
+            "sdk_url": settings.HANJI_PORTONE_BROWSER_SDK,
+            "complete_url": reverse("memberships:portone_complete", args=[order.order_id]),
+        },
+    )
+    # The payment window: PortOne's script, and the card companies' pages it frames.
+    sdk = urlsplit(settings.HANJI_PORTONE_BROWSER_SDK)
+    sdk_origin = f"{sdk.scheme}://{sdk.netloc}"
+    return allow_more(
+        request,
+        response,
+        script_src=[sdk_origin],
+        connect_src=[sdk_origin, "https://*.portone.io"],
+        frame_src=["https:"],
+    )
+
+
+def _order_of(request: HttpRequest, order_id: str) -> Checkout:
+    reader = current_reader(request)
+    order = (
+        Checkout.objects.filter(publication=_publication(request), order_id=order_id)
+        .select_related("tier", "subscriber")
+        .first()
+    )
+    if order is None or reader is None or order.subscriber_id != reader.pk:
+        raise Http404
+    return order
+
+
+@never_cache
+@require_POST
+def portone_complete(request: HttpRequest, order_id: str) -> HttpResponse:
+    """The browser got a billing key: the server charges and checks, then grants."""
+    order = _order_of(request, order_id)
+    billing_key = request.POST.get("billing_key", "").strip()[:200]
+    if not billing_key:
+        return JsonResponse({"ok": False, "message": _("The card was not registered.")}, status=400)
+    provider = get_provider("portone", queries.settings_of(order.publication))
+    try:
+        with transaction.atomic():
+            order = Checkout.objects.select_for_update().get(pk=order.pk)
+            member = provider.complete_checkout(order, billing_key)
+    except ProviderError:
+        member = None
+    if member is None:
+        return JsonResponse(
+            {"ok": False, "message": _("The payment did not go through. No money was taken.")},
+            status=402,
+        )
+    return JsonResponse({"ok": True, "next": _landing(order)})
+
+
+def _landing(order: Checkout) -> str:
+    if order.return_path:
+        return order.return_path
+    if order.source_post_id:
+        return reverse("site:post", kwargs={"slug": order.source_post.slug})
+    return reverse("memberships:account")
+
+
+@never_cache
+@require_http_methods(["GET"])
+def checkout_done(request: HttpRequest, order_id: str) -> HttpResponse:
+    """Back from Stripe Checkout: ask Stripe (server to server) how the session ended."""
+    order = _order_of(request, order_id)
+    if order.status == CheckoutStatus.OPEN and order.provider == "stripe":
+        provider = get_provider("stripe", queries.settings_of(order.publication))
+        try:
+            with transaction.atomic():
+                provider.settle_checkout(order)
+        except Exception:
+            logger.exception("could not read Stripe checkout %s", order.order_id)
+        order.refresh_from_db()
+    if order.status == CheckoutStatus.PAID:
+        messages.success(request, _("Welcome! Your membership is active."))
+        return redirect(_landing(order))
+    return render(request, "memberships/pending.html", {"order": order})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    publication = _publication(request)
+    reader = current_reader(request)
+    if reader is None:
+        request.session["hanji_after_sign_in"] = reverse("memberships:account")
+        return redirect("subscribers:account")
+    member = queries.member_of(reader)
+    if request.method == "POST" and member is not None:
+        what = request.POST.get("do", "")
+        try:
+            url = actions.change_membership(
+                member, what, request.POST.get("period", ""), request.build_absolute_uri()
+            )
+        except (ValidationError, ProviderError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return redirect("memberships:account")
+        if url:
+            return redirect(url)
+        messages.success(request, _("Saved."))
+        return redirect("memberships:account")
+    return render(
+        request,
+        "memberships/account.html",
+        {
+            "member": member,
+            "payments": list(member.payments.all()[:24]) if member else [],
+            "next_charge": queries.next_charge(member) if member else None,
+            "provider": member.provider if member else "",
+            "publication": publication,
+        },
+    )

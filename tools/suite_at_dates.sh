@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the SQLite suite (or the paths given) with the system clock set to several dates through
+# libfaketime (Debian's `faketime`), to prove no test depends on the real date (issue 10).
+#   tools/suite_at_dates.sh [pytest paths...]
+# DATES overrides the list. Each start time is chosen so that a run crosses a boundary the code
+# cares about: 21:00 Seoul (night hold), 00:00 UTC (daily caps), a leap day, a new year.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+DATES=${DATES:-"2026-12-02 11:55:00|2027-12-02 14:30:00|2028-02-29 23:55:00|2026-12-31 23:57:00|2027-06-15 20:30:00"}
+command -v faketime >/dev/null || { echo "needs faketime (apt-get install faketime)"; exit 2; }
+unset DATABASE_URL REDIS_URL
+status=0
+IFS='|' read -ra LIST <<<"$DATES"
+for d in "${LIST[@]}"; do
+    echo "== suite with the clock at $d UTC"
+    # The monotonic clock stays real (timeouts and the supervisor measure real time);
+    # tools/faketime/sitecustomize.py mends time.sleep, which libfaketime breaks in that mode.
+    if TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$PWD/tools/faketime" faketime -f "@$d" .venv/bin/python -m pytest -q -p no:cacheprovider "${@:-tests}"; then
+        echo "== passed at $d"
+    else
+        echo "== FAILED at $d"
+        status=1
+    fi
+done
+exit $status
