@@ -2,8 +2,8 @@
 
 Who may read what is decided by the caller and passed in as querysets of posts
 (`full_text_of`): the index holds a post's public part and, apart, its whole text, and the
-whole text is matched and quoted only for posts in `full_text_of`. The memberships issue's
-access function plugs in at `reader_full_text` below.
+whole text is matched and quoted only for posts in `full_text_of`; for a reader it is the
+memberships access function's `readable_posts` (`reader_full_text` below).
 """
 
 from __future__ import annotations
