@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "hanji.subscribers",
     "hanji.sending",
     "hanji.search",
+    "hanji.analytics",
     "hanji.site",
     "hanji.studio",
     "hanji.engagement",
@@ -185,6 +186,8 @@ HANJI_PORTONE_BROWSER_SDK = os.environ.get(
 )
 # The publication (slug) the instance's own host serves at `/`; empty: the first one made.
 HANJI_ROOT_PUBLICATION = os.environ.get("HANJI_ROOT_PUBLICATION", "").strip().lower()
+# Days the per-visitor rows behind "unique visitors a day" are kept (the day totals stay).
+HANJI_ANALYTICS_RAW_DAYS = int(os.environ.get("HANJI_ANALYTICS_RAW_DAYS", "2") or 2)
 # DNS servers for custom-domain verification ("host:port", comma-separated); empty = the system's.
 HANJI_DNS_NAMESERVERS = [
     s.strip() for s in os.environ.get("HANJI_DNS_NAMESERVERS", "").split(",") if s.strip()

@@ -25,6 +25,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from hanji.analytics.actions import add_views, purge_raw
 from hanji.core import cookies
 from hanji.engagement import limits
 from hanji.engagement.models import RecentView, ViewBatch
@@ -120,13 +121,17 @@ def _last_counted(records: list[Record]) -> dict[tuple[int, str], float]:
     return seen
 
 
-def _judge(records: list[Record]) -> tuple[Counter, dict[tuple[int, str], float]]:
-    """Which records count: (views per post, the (post, visitor) pairs newly counted)."""
+def _judge(
+    records: list[Record],
+) -> tuple[Counter, dict[tuple[int, str], float], list[tuple[int, str, float]]]:
+    """Which records count: (views per post, the (post, visitor) pairs newly counted, the
+    counted views as (post, visitor, time) for the daily figures)."""
     seen = _last_counted(records)
     ip_limit, ip_period = limits.limit("view-ip")
     per_client: Counter = Counter()
     counted: Counter = Counter()
     newly: dict[tuple[int, str], float] = {}
+    views: list[tuple[int, str, float]] = []
     for record in sorted(records, key=lambda r: r.at):
         visitor, client = _split(record)
         last = seen.get((record.post_id, visitor))
@@ -139,7 +144,8 @@ def _judge(records: list[Record]) -> tuple[Counter, dict[tuple[int, str], float]
         counted[record.post_id] += 1
         seen[(record.post_id, visitor)] = record.at
         newly[(record.post_id, visitor)] = record.at
-    return counted, newly
+        views.append((record.post_id, visitor, record.at))
+    return counted, newly, views
 
 
 def _apply(batch_id: str, records: list[Record]) -> int | None:
@@ -156,7 +162,8 @@ def _apply(batch_id: str, records: list[Record]) -> int | None:
                 batch = ViewBatch.objects.create(id=batch_id, records=len(records))
         except IntegrityError:
             return None  # counted before; the spool had not removed it yet
-        counted, newly = _judge(records)
+        counted, newly, views = _judge(records)
+        add_views(views)
         for post_id, n in sorted(counted.items()):
             Post.objects.filter(pk=post_id).update(view_count=F("view_count") + n)
         rows = [
@@ -194,6 +201,7 @@ def fold_views() -> int:
     expired = timezone.now() - timedelta(seconds=REPEAT_WINDOW)
     RecentView.objects.filter(counted_at__lt=expired).delete()
     ViewBatch.objects.filter(applied_at__lt=timezone.now() - timedelta(days=7)).delete()
+    purge_raw()
     if total:
         logger.info("folded %s views", total)
     return total

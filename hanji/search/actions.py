@@ -25,10 +25,11 @@ def _meta(post: Post) -> str:
     return "\n".join(names + [t.name for t in post.tags.all()] + authors)
 
 
-def entries_for(post: Post) -> dict[int, dict[str, str]]:
+def entries_for(post: Post, meta: str | None = None) -> dict[int, dict[str, str]]:
     """The fields of the post's entries: its public part, and its whole text when some of it
     is not public."""
-    title, meta = index_text(post.title), index_text(_meta(post))
+    meta = _meta(post) if meta is None else meta
+    title, meta_terms = index_text(post.title), index_text(meta)
     # What anyone may read (the access function's anonymous version), and the whole post
     # without its members-only blocks for the readers `readable_posts` lets in.
     public, whole = public_body(post), without_blocks(post)
@@ -38,23 +39,33 @@ def entries_for(post: Post) -> dict[int, dict[str, str]]:
     entries = {}
     for part, body in parts.items():
         text = plain_text(body)
-        entries[part] = {"t_title": title, "t_meta": meta, "t_body": index_text(text), "text": text}
+        entries[part] = {"t_title": title, "t_meta": meta_terms, "t_body": index_text(text)}
+        entries[part]["text"] = text
     return entries
 
 
-@transaction.atomic
+FIELDS = ["publication", "t_title", "t_meta", "t_body", "text"]
+
+
 def index_post(post: Post) -> None:
-    """Bring the post's entries up to date with its words (call after every change)."""
-    entries = entries_for(post)
-    for part, fields in entries.items():
-        SearchEntry.objects.update_or_create(
-            post=post, part=part, defaults={"publication_id": post.publication_id, **fields}
+    """Bring the post's entries up to date with its words (call after every change, inside
+    its transaction): one upsert of its entries, one delete of a part it no longer has."""
+    meta = _meta(post)
+    entries = entries_for(post, meta)
+    with transaction.atomic(savepoint=False):
+        SearchEntry.objects.bulk_create(
+            [
+                SearchEntry(post=post, part=part, publication_id=post.publication_id, **fields)
+                for part, fields in entries.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["post", "part"],
+            update_fields=FIELDS,
         )
-    SearchEntry.objects.filter(post=post).exclude(part__in=list(entries)).delete()
-    words = latin_words(" ".join([post.title, _meta(post), entries[Part.PUBLIC]["text"]]))
-    if Part.FULL in entries:
-        words |= latin_words(entries[Part.FULL]["text"])
-    _remember_words(words)
+        if Part.FULL not in entries:
+            SearchEntry.objects.filter(post=post, part=Part.FULL).delete()
+        text = " ".join([post.title, meta, *(fields["text"] for fields in entries.values())])
+        _remember_words(latin_words(text))
 
 
 def _remember_words(words: set[str]) -> None:
@@ -65,21 +76,23 @@ def _remember_words(words: set[str]) -> None:
     )
 
 
-def rebuild_index(publication_id: int | None = None, batch: int = 200) -> int:
+def rebuild_index(publication_id: int | None = None) -> int:
     """Index every post again (of one publication, or all); returns how many posts."""
-    posts = (
-        Post.objects.all()
-        if publication_id is None
-        else Post.objects.filter(publication_id=publication_id)
-    )
-    count = 0
+    posts = Post.objects.all()
+    if publication_id is not None:
+        posts = posts.filter(publication_id=publication_id)
     with transaction.atomic():
         if publication_id is None:
             SearchWord.objects.all().delete()
-        for chunk in _chunks(posts.order_by("pk").values_list("pk", flat=True), batch):
-            for post in _with_relations(chunk):
-                index_post(post)
-                count += 1
+        return reindex_posts(posts.order_by("pk").values_list("pk", flat=True))
+
+
+def reindex_posts(ids, batch: int = 200) -> int:
+    count = 0
+    for chunk in _chunks(ids, batch):
+        for post in _with_relations(chunk):
+            index_post(post)
+            count += 1
     return count
 
 

@@ -6,3 +6,8 @@ class SearchConfig(AppConfig):
     name = "hanji.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from hanji.search import signals
+
+        signals.connect()

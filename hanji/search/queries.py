@@ -2,8 +2,8 @@
 
 Who may read what is decided by the caller and passed in as querysets of posts
 (`full_text_of`): the index holds a post's public part and, apart, its whole text, and the
-whole text is matched and quoted only for posts in `full_text_of`. The memberships issue's
-access function plugs in at `reader_full_text` below.
+whole text is matched and quoted only for posts in `full_text_of`; for a reader it is the
+memberships access function's `readable_posts` (`reader_full_text` below).
 """
 
 from __future__ import annotations
@@ -75,18 +75,21 @@ def _best_per_post(hits: list[backends.Hit], limit: int) -> list[backends.Hit]:
 def _results(hits: list[backends.Hit], words: list[QueryWord]) -> list[SearchResult]:
     if not hits:
         return []
-    ids = [h.post_id for h in hits]
-    posts = Post.objects.select_related("category").defer("body").in_bulk(ids)
     wanted = Q()
     for hit in hits:
         wanted |= Q(post_id=hit.post_id, part=hit.part)
-    rows = SearchEntry.objects.filter(wanted).values_list("post_id", "part", "text")
-    texts = {(post_id, part): text for post_id, part, text in rows}
+    entries = {
+        (entry.post_id, entry.part): entry
+        for entry in SearchEntry.objects.filter(wanted)
+        .select_related("post__category")
+        .defer("post__body", "t_title", "t_meta", "t_body")
+    }
     pattern = needles(words)
     results = []
     for hit in hits:
-        post = posts[hit.post_id]
-        text = texts.get((hit.post_id, hit.part), "") or post.subtitle
+        entry = entries[(hit.post_id, hit.part)]
+        post = entry.post
+        text = entry.text or post.subtitle
         results.append(
             SearchResult(
                 post, highlight(post.title, pattern), snippet(text, pattern), hit.title_hit
@@ -98,10 +101,14 @@ def _results(hits: list[backends.Hit], words: list[QueryWord]) -> list[SearchRes
 def add_typo_corrections(words: list[QueryWord]) -> None:
     """A Latin word that no post contains gets the known words one or two edits away
     (opnai → openai) as alternatives."""
-    for word in words:
-        if not word.latin or len(word.text) < 4:
-            continue
-        if SearchWord.objects.filter(word=word.text).exists():
+    latin = [w for w in words if w.latin and len(w.text) >= 4]
+    if not latin:
+        return
+    known = set(
+        SearchWord.objects.filter(word__in=[w.text for w in latin]).values_list("word", flat=True)
+    )
+    for word in latin:
+        if word.text in known:
             continue
         limit = typo_limit(word.text)
         candidates = SearchWord.objects.filter(

@@ -28,7 +28,7 @@ def needles(words: list[QueryWord]) -> re.Pattern | None:
                 parts.append(re.escape(text) + ("[a-z0-9]*" if word.latin else ""))
     if not parts:
         return None
-    parts.sort(key=len, reverse=True)
+    parts = sorted(set(parts), key=len, reverse=True)
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
@@ -47,20 +47,29 @@ def highlight(text: str, pattern: re.Pattern | None) -> SafeString:
 
 
 def best_window(text: str, pattern: re.Pattern | None) -> tuple[int, int]:
-    """The stretch of text with the most different query words in SNIPPET_CHARS."""
+    """The stretch of text with the most different query words in SNIPPET_CHARS (among the
+    first 200 matches: a common word may match thousands of times in a long post)."""
     if pattern is None:
         return 0, SNIPPET_CHARS
     found = [
         (m.start(), m.group().lower())
-        for m, _ in zip(pattern.finditer(text), range(500), strict=False)
+        for m, _ in zip(pattern.finditer(text), range(200), strict=False)
     ]
     if not found:
         return 0, SNIPPET_CHARS
-    best, best_start = -1, 0
+    span = SNIPPET_CHARS - LEAD_CHARS
+    best, best_start, end = -1, 0, 0
+    inside: dict[str, int] = {}  # the words between found[i] and found[end - 1], counted
     for i, (start, _word) in enumerate(found):
-        distinct = {w for s, w in found[i:] if s < start + SNIPPET_CHARS - LEAD_CHARS}
-        if len(distinct) > best:
-            best, best_start = len(distinct), start
+        while end < len(found) and found[end][0] < start + span:
+            inside[found[end][1]] = inside.get(found[end][1], 0) + 1
+            end += 1
+        if len(inside) > best:
+            best, best_start = len(inside), start
+        word = found[i][1]
+        inside[word] -= 1
+        if not inside[word]:
+            del inside[word]
     begin = max(0, best_start - LEAD_CHARS)
     return begin, begin + SNIPPET_CHARS
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from hanji.studio.views import (
+    analytics,
     auth,
     editing,
     home,
@@ -48,6 +49,12 @@ urlpatterns = [
     path(P, home.publication_home, name="home"),
     path(P + "posts/", posts.post_list, name="posts"),
     path(P + "search/", search.post_search, name="post_search"),
+    path(P + "posts/<int:post_id>/analytics/", analytics.post_analytics, name="post_analytics"),
+    path(
+        P + "posts/<int:post_id>/analytics.csv",
+        analytics.post_analytics_csv,
+        name="post_analytics_csv",
+    ),
     path(P + "posts/new/", posts.post_new, name="post_new"),
     path(P + "posts/<int:post_id>/", posts.post_edit, name="post_edit"),
     path(P + "posts/<int:post_id>/autosave/", posts.post_autosave, name="post_autosave"),

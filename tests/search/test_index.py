@@ -131,3 +131,35 @@ def test_a_scheduled_post_is_found_from_its_publish_time_without_a_reindex(make_
     assert titles(publication, "예약") == []
     Post.objects.filter(pk=post.pk).update(published_at=timezone.now() - timedelta(minutes=1))
     assert titles(publication, "예약") == ["예약된 글"]
+
+
+def test_renaming_an_author_a_category_or_a_tag_reindexes_its_posts(make_post, author):
+    from hanji.posts.models import Category, Tag
+
+    make_post(title="이름 바꾸기", category="테크", tags=["인공지능"], authors=[author])
+    publication = author.publication
+    author.name = "박새이름"
+    author.save()
+    category = Category.objects.get(name="테크")
+    category.name = "기술과학"
+    category.save()
+    tag = Tag.objects.get(name="인공지능")
+    tag.name = "머신러닝"
+    tag.save()
+    for query in ["박새이름", "기술과학", "머신러닝"]:
+        assert titles(publication, query) == ["이름 바꾸기"], query
+    assert titles(publication, "김한지") == []
+
+
+def test_a_very_common_query_ranks_only_its_newest_matches_title_matches_first(
+    make_post, publication, monkeypatch
+):
+    from hanji.search.backends import postgres, sqlite
+
+    monkeypatch.setattr(sqlite, "RANKED", 3)
+    monkeypatch.setattr(postgres, "RANKED", 3)
+    for n in range(6):
+        make_post(title=f"공통 제목 {n}" if n == 4 else f"글 {n}", body="공통 낱말", slug=f"c{n}")
+    found = titles(publication, "공통")
+    assert found[0] == "공통 제목 4"  # the title match comes first
+    assert sorted(found[1:]) == ["글 2", "글 3", "글 5"]  # then the newest others

@@ -25,6 +25,8 @@ PAGES = [
     ("studio:post_search", [], "author"),
     ("studio:post_edit", ["post"], "editor"),  # a published post of someone else
     ("studio:post_revisions", ["post"], "editor"),
+    ("studio:post_analytics", ["post"], "editor"),
+    ("studio:post_analytics_csv", ["post"], "editor"),
     ("studio:preview", ["post"], "editor"),
     ("studio:preview_web", ["post"], "editor"),
     ("studio:preview_email", ["post"], "editor"),

@@ -53,3 +53,20 @@ def create_index(apps, schema_editor) -> None:
 
 def drop_index(apps, schema_editor) -> None:
     _run(schema_editor, {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP})
+
+
+# Migration 0002: the title's own small vector, so "every query word in the title" is checked
+# without reading the whole post's vector (a weight-A query must read it).
+POSTGRES_TITLE_CREATE = [
+    """ALTER TABLE search_searchentry ADD COLUMN title_vector tsvector GENERATED ALWAYS AS (
+        to_tsvector('simple'::regconfig, t_title)) STORED""",
+]
+POSTGRES_TITLE_DROP = ["ALTER TABLE search_searchentry DROP COLUMN IF EXISTS title_vector"]
+
+
+def create_title_vector(apps, schema_editor) -> None:
+    _run(schema_editor, {"postgresql": POSTGRES_TITLE_CREATE})
+
+
+def drop_title_vector(apps, schema_editor) -> None:
+    _run(schema_editor, {"postgresql": POSTGRES_TITLE_DROP})

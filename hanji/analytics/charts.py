@@ -1,0 +1,34 @@
+"""Server-drawn SVG bar charts (no script, no library): one bar a day, its figure in a tooltip.
+The axis labels are the page's own text (readable at any width), not text in the drawing."""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH, HEIGHT, TOP, BOTTOM = 720, 180, 4, 2
+
+
+def bar_chart(values: list[tuple[str, int]], label: str) -> SafeString:
+    """`values` are (a day's label, its figure); `label` names the chart for screen readers."""
+    if not values:
+        return mark_safe("")
+    peak = max((v for _l, v in values), default=0) or 1
+    step = WIDTH / len(values)
+    bar = max(1.0, step * 0.7)
+    inner = HEIGHT - TOP - BOTTOM
+    parts = [
+        f'<svg class="bar-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(label)}">',
+        f'<line x1="0" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" class="axis"/>',
+    ]
+    for i, (name, value) in enumerate(values):
+        height = inner * value / peak
+        x = i * step + (step - bar) / 2
+        y = HEIGHT - BOTTOM - height
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
+            f"<title>{escape(name)}: {value:,}</title></rect>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -1,0 +1,57 @@
+"""Reading the daily aggregates for the studio (never raw events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from hanji.analytics.models import PostDay
+from hanji.posts.models import Post
+
+MAX_DAYS = 366
+DEFAULT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    views: int
+    visitors: int
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date
+    understood: bool = True  # False: the asked dates were not dates; this is the default
+
+
+def parse_range(start: str, end: str, today: date) -> DateRange:
+    """`from` and `to` as YYYY-MM-DD: the last 30 days when absent or not dates; swapped when
+    backwards; at most MAX_DAYS (counted back from `end`)."""
+    default = DateRange(today - timedelta(days=DEFAULT_DAYS - 1), today)
+    if not start and not end:
+        return default
+    try:
+        first = date.fromisoformat(start.strip()) if start else default.start
+        last = date.fromisoformat(end.strip()) if end else today
+    except ValueError:
+        return DateRange(default.start, default.end, understood=False)
+    first, last = min(first, last), max(first, last)
+    first = max(first, last - timedelta(days=MAX_DAYS - 1))
+    return DateRange(first, last)
+
+
+def post_days(post: Post, dates: DateRange) -> list[Day]:
+    """Every day of the range, with zeros for days without a view."""
+    rows = {
+        row.day: row
+        for row in PostDay.objects.filter(post=post, day__range=(dates.start, dates.end))
+    }
+    days = []
+    day = dates.start
+    while day <= dates.end:
+        row = rows.get(day)
+        days.append(Day(day, row.views if row else 0, row.visitors if row else 0))
+        day += timedelta(days=1)
+    return days

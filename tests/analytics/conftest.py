@@ -1,0 +1,1 @@
+from tests.engagement.conftest import _fresh_engagement  # noqa: F401
