@@ -134,18 +134,23 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("memberships:plans")
     if start.redirect_url:
         return redirect(start.redirect_url)
-    response = render(
+    return _portone_page(
         request,
         "memberships/portone_checkout.html",
         {
             "order": order,
             "request_params": start.browser,
-            "sdk_url": settings.HANJI_PORTONE_BROWSER_SDK,
             "complete_url": reverse("memberships:portone_complete", args=[order.order_id]),
         },
     )
-    # The payment window: PortOne's script, and the card companies' pages it frames.
-    sdk = urlsplit(settings.HANJI_PORTONE_BROWSER_SDK)
+
+
+def _portone_page(request: HttpRequest, template: str, values: dict) -> HttpResponse:
+    """A page that opens PortOne's payment window: its script, and the card companies'
+    pages it frames, allowed by this page's own policy (hanji.core.csp)."""
+    sdk_url = settings.HANJI_PORTONE_BROWSER_SDK
+    response = render(request, template, {**values, "sdk_url": sdk_url})
+    sdk = urlsplit(sdk_url)
     sdk_origin = f"{sdk.scheme}://{sdk.netloc}"
     return allow_more(
         request,
@@ -294,15 +299,10 @@ def gift(request: HttpRequest) -> HttpResponse:
         )
         if start.redirect_url:
             return redirect(start.redirect_url)
-        return render(
+        return _portone_page(
             request,
             "memberships/portone_gift.html",
-            {
-                "order": order,
-                "request_params": json.dumps(start.browser, ensure_ascii=False),
-                "sdk_url": settings.HANJI_PORTONE_BROWSER_SDK,
-                "done_url": done,
-            },
+            {"order": order, "request_params": start.browser, "done_url": done},
         )
     return render(
         request,
