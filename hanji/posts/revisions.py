@@ -12,16 +12,20 @@ one revision, so history stays readable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hanji.posts.actions import save_post
 from hanji.posts.body import sanitize
 from hanji.posts.models import Post, PostRevision, RevisionKind, Status
 from hanji.search.actions import index_post
+
+_BLOCK_OPENING = re.compile(r'<div\b[^>]*\bdata-hanji="(?:members|subscribers|tier)"')
 
 AUTOSAVE_WINDOW = timedelta(minutes=10)
 KEEP_REVISIONS = 100
@@ -30,9 +34,28 @@ KEEP_REVISIONS = 100
 class EditConflict(Exception):
     """Someone saved the post after this editor loaded it."""
 
+    reason = ""  # set when the save is refused for another reason than a newer version
+
     def __init__(self, post: Post):
         super().__init__("edit conflict")
         self.post = post
+
+
+class BlocksLost(EditConflict):
+    """The editor's words would drop a members-only block of the post (the editor cannot hold
+    one yet): saving would make the block's text, a chat room's password say, public."""
+
+    @property
+    def reason(self) -> str:
+        return _(
+            "This post has members-only blocks, which the editor cannot keep yet. Nothing was "
+            "saved (your text is in the revision history): edit it as Markdown with "
+            "`hanji post publish`."
+        )
+
+
+def _block_count(body_html: str) -> int:
+    return len(_BLOCK_OPENING.findall(body_html))
 
 
 @dataclass
@@ -92,6 +115,8 @@ def record_revision(post: Post, kind: str, by=None, *, title=None, subtitle=None
 
 
 def _apply(post: Post, edit: Edit, by) -> Post:
+    if _block_count(sanitize(edit.body_html)) < _block_count(post.body):
+        raise BlocksLost(post)
     post = save_post(
         post.publication,
         post=post,
@@ -122,7 +147,7 @@ def save_from_editor(
     other version stays in the history."""
     try:
         return _save(post, edit, base_version, by, force)
-    except EditConflict:
+    except EditConflict:  # BlocksLost too
         # Kept after the refused transaction, so the refused words survive it.
         record_revision(
             post,

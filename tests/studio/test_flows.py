@@ -439,3 +439,31 @@ def test_an_admin_cannot_hand_out_ownership_and_the_last_owner_stays(
         {"action": "role", "member": owner_member.pk, "role": "author"},
     )
     assert TeamMember.objects.get(user=owner).role == Role.OWNER
+
+
+def test_the_editor_never_drops_a_members_only_block(client, owner, make_post):
+    """The editor has no node for members-only blocks: a save that would unwrap one (making a
+    chat room's password public) is refused, and the words are kept in the history."""
+    from hanji.posts.actions import save_post
+
+    post = make_post(title="비밀 있는 글", publish=False)
+    save_post(
+        post.publication,
+        post=post,
+        title=post.title,
+        body_markdown="소개\n\n{members}\n\n비밀번호 1234\n\n{/members}\n",
+    )
+    post.refresh_from_db()
+    client.force_login(owner)
+    unwrapped = "<p>소개</p><p>비밀번호 1234</p>"
+    saved = client.post(
+        reverse("studio:post_edit", args=["weekly", post.pk]), _form(post, body=unwrapped)
+    )
+    assert saved.status_code == 302
+    auto = client.post(
+        reverse("studio:post_autosave", args=["weekly", post.pk]), _form(post, body=unwrapped)
+    )
+    assert auto.status_code == 409 and "members-only" in auto.json()["message"]
+    post.refresh_from_db()
+    assert 'data-hanji="members"' in post.body
+    assert post.revisions.filter(body__contains="비밀번호 1234").exists()

@@ -236,6 +236,9 @@ def post_edit(request: HttpRequest, access: Access, post_id: int) -> HttpRespons
 
 def _conflict(request: HttpRequest, access: Access, post: Post, edit, conflict) -> HttpResponse:
     """Re-show the writer's own words with the warning; nothing of either side is lost."""
+    if conflict.reason:  # refused for what it would lose, not for a newer version
+        messages.error(request, conflict.reason)
+        return redirect("studio:post_edit", access.publication.slug, post.pk)
     mine = Post(
         pk=post.pk,
         publication=access.publication,
@@ -381,6 +384,8 @@ def post_autosave(request: HttpRequest, access: Access, post_id: int) -> JsonRes
             post, _edit_for(request, post), request.POST.get("version", ""), request.user
         )
     except EditConflict as conflict:
+        if conflict.reason:
+            return JsonResponse({"conflict": True, "message": conflict.reason}, status=409)
         who = (
             conflict.post.revisions.exclude(created_by=request.user)
             .select_related("created_by")
