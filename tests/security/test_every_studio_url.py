@@ -97,6 +97,8 @@ WHO = {
     "studio:team": "admin",
     "studio:danger": "owner",
     "studio:post_search": "author",
+    "studio:post_analytics": "editor",
+    "studio:post_analytics_csv": "editor",
     "studio:settings_business": "admin",
     "studio:settings_engagement": "admin",
     "studio:settings_sending": "admin",
