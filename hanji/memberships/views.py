@@ -26,6 +26,7 @@ from hanji.memberships import actions, events, queries
 from hanji.memberships.models import Checkout, CheckoutStatus, Period
 from hanji.memberships.providers import ProviderError, get_provider
 from hanji.posts.models import Post
+from hanji.subscribers.sessions import start_reader_session
 
 logger = logging.getLogger(__name__)
 PROVIDERS = ("stripe", "portone")
@@ -365,9 +366,6 @@ def gift_redeem(request: HttpRequest, token: str) -> HttpResponse:
             {"order": order, "error": " ".join(error.messages)},
             status=409,
         )
-    from hanji.subscribers.account import _session_key
-
-    request.session.cycle_key()
-    request.session[_session_key(publication)] = member.subscriber_id
+    start_reader_session(request, publication, member.subscriber)
     messages.success(request, _("Your gift membership has started."))
     return redirect("memberships:account")
