@@ -17,15 +17,11 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 
 from hanji.core.tokens import make_token
+from hanji.publications.links import absolute_url
 from hanji.sending import conf
 from hanji.sending.compose import sender_domain
 from hanji.subscribers.addresses import clean_name
-from hanji.subscribers.links import (
-    PREFERENCES,
-    preferences_url,
-    unsubscribe_token,
-    unsubscribe_url,
-)
+from hanji.subscribers.links import PREFERENCES, unsubscribe_token
 
 # What may stand between the angle brackets of a header address: no spaces, controls,
 # brackets, commas or quotes (the address was normalised at subscribe time; this is the
@@ -123,10 +119,14 @@ class Personalizer:
         self.mailto = unsubscribe_mailto
         self.signer = track_signer(publication.pk)
         # URLs reversed once; per recipient only the token between prefix and suffix changes.
+        # The URL is built around the very token it is split at: a token carries the second
+        # it was made, so a second one made a moment later may differ.
         sample = unsubscribe_token(publication.pk, 0, self.newsletter_id)
-        self.unsub = _split_around(unsubscribe_url(publication, 0, self.newsletter_id), sample)
+        url = absolute_url(publication, "subscribers:unsubscribe", token=sample)
+        self.unsub = _split_around(url, sample)
         sample = make_token(PREFERENCES, publication.pk, [0])
-        self.prefs = _split_around(preferences_url(publication, 0), sample)
+        url = absolute_url(publication, "subscribers:preferences", token=sample)
+        self.prefs = _split_around(url, sample)
         with translation.override(publication.language):
             self.default_name = gettext("reader")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from hanji.sending.models import Delivery, Send
 from hanji.subscribers.models import Newsletter, Subscriber, Subscription
@@ -51,7 +52,7 @@ def test_the_language_switch_changes_the_studio_moderation_and_readers_pages(
     page.goto(f"{base}/studio/p/weekly/")
     assert page.evaluate("document.documentElement.lang") == "ko"
     page.select_option("#language-switch", "en")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.url == f"{base}/studio/p/weekly/"  # back where the switch was used
     assert "Settings" in page.inner_text(".pub-nav")
     page.goto(f"{base}/engagement/studio/weekly/comments/")
@@ -61,7 +62,7 @@ def test_the_language_switch_changes_the_studio_moderation_and_readers_pages(
     page.goto(f"{base}/p/weekly/")
     assert page.evaluate("document.documentElement.lang") == "en"
     page.click(".language-switch a[lang=ko]")
-    page.wait_for_function("document.documentElement.lang === 'ko'")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
     assert "/p/weekly/" in page.url
 
 
@@ -97,11 +98,11 @@ def test_the_slug_follows_the_title_until_the_writer_types_one(
     page.click("main .page-head button.primary")  # New post
     page.wait_for_selector(".prose-editor [contenteditable=true]")
     page.fill("#id_title", "봄의 종이")
-    page.wait_for_function("document.querySelector('#id_slug').value === '봄의-종이'")
+    expect(page.locator("#id_slug")).to_have_value("봄의-종이")
     assert page.inner_text("[data-slug-preview]") == "봄의-종이"
     page.fill("#id_slug", "spring-paper")
     page.fill("#id_title", "여름의 종이")
-    page.wait_for_function("document.querySelector('#save-status').textContent.includes(':')")
+    expect(page.locator("#save-status")).to_contain_text(":")
     page.click("button[name=action][value=publish]")
     page.wait_for_load_state()
     assert page.input_value("#id_slug") == "spring-paper"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import test_studio_a11y as a11y
 
@@ -55,7 +56,13 @@ def studio_screens(base: str, world) -> list[tuple[str, str]]:
         ("settings-sending", f"{studio}/settings/sending/"),
         ("settings-domains", f"{studio}/settings/domains/"),
         ("settings-team", f"{studio}/settings/team/"),
-        ("settings-billing", f"{studio}/settings/billing/"),
+        ("settings-billing", f"{studio}/members/billing/"),
+        ("members", f"{studio}/members/"),
+        ("members-list", f"{studio}/members/list/"),
+        ("members-tiers", f"{studio}/members/tiers/"),
+        ("members-coupons", f"{studio}/members/coupons/"),
+        ("search", f"{studio}/search/?q=글"),
+        ("post-analytics", f"{studio}/posts/{draft}/analytics/"),
         ("settings-delete", f"{studio}/settings/delete/"),
         ("account", f"{base}/studio/account/"),
         ("new-publication", f"{base}/studio/new/"),
@@ -65,7 +72,7 @@ def studio_screens(base: str, world) -> list[tuple[str, str]]:
 def _choose_language(page, base: str, language: str) -> None:
     page.goto(f"{base}/studio/")
     page.select_option("#language-switch", language)
-    page.wait_for_function(f"document.documentElement.lang === '{language}'")
+    expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
@@ -124,7 +131,7 @@ def test_the_signed_out_studio_screens_are_shot_too(browser, live_server, langua
         page = context.new_page()
         page.goto(f"{live_server.url}/studio/login/")
         page.select_option("#language-switch", language)
-        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+        expect(page.locator("html")).to_have_attribute("lang", language)
         for name, path in SIGNED_OUT:
             response = page.goto(live_server.url + path)
             if response is None or response.status != 200:
