@@ -15,7 +15,11 @@ for d in "${LIST[@]}"; do
     echo "== suite with the clock at $d UTC"
     # The monotonic clock stays real (timeouts and the supervisor measure real time);
     # tools/faketime/sitecustomize.py mends time.sleep, which libfaketime breaks in that mode.
-    if TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$PWD/tools/faketime" faketime -f "@$d" .venv/bin/python -m pytest -q -p no:cacheprovider "${@:-tests}"; then
+    # An offset, not an absolute time: every process (the servers and workers the tests
+    # start, minutes apart) then reads the same clock; "@DATE" restarts it in each process.
+    offset=$(($(date -u -d "$d" +%s) - $(date -u +%s)))
+    [ "$offset" -ge 0 ] && offset="+$offset"
+    if TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$PWD/tools/faketime" faketime -f "$offset" .venv/bin/python -m pytest -q -p no:cacheprovider "${@:-tests}"; then
         echo "== passed at $d"
     else
         echo "== FAILED at $d"
