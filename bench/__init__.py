@@ -19,6 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
+def child_figures(module: str) -> dict:
+    """Run `python -m <module> --child` (a fresh process for the measuring) and read the JSON
+    line it prints last; its output is shown and the bench stops if it failed."""
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--child"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        print(result.stdout[-3000:], result.stderr[-3000:])
+        raise SystemExit(f"{module} failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def git_commit() -> str:
     def git(*args: str) -> str:
         result = subprocess.run(

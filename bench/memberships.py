@@ -21,10 +21,11 @@ import json
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench import child_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -236,17 +237,7 @@ def child() -> dict:
 
 def main() -> dict:
     _recreate_database()
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.memberships", "--child"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        print(result.stdout[-3000:], result.stderr[-3000:])
-        raise SystemExit("bench.memberships failed")
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures = child_figures("bench.memberships")
     print(f"memberships with {figures['members']:,} members (PostgreSQL)")
     print(f"  populate: {figures['populate_s']} s")
     print(

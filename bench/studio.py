@@ -24,10 +24,11 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench import child_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -179,17 +180,7 @@ def child() -> dict:
 
 def main() -> dict:
     _recreate_database()
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.studio", "--child"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        print(result.stdout[-3000:], result.stderr[-3000:])
-        raise SystemExit("bench.studio failed")
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures = child_figures("bench.studio")
     print(
         f"studio pages with {figures['subscribers']:,} subscribers and {figures['posts']:,} posts (PostgreSQL)"
     )
