@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from hanji.engagement.models import EngagementSettings
 from hanji.publications.models import Publication
 from hanji.sending.models import SendingSettings
-from hanji.subscribers.models import Newsletter
+from hanji.subscribers.models import Newsletter, Source, SubscriberStatus
 
 
 class ProfileForm(forms.ModelForm):
@@ -96,3 +96,86 @@ class TransportForm(forms.ModelForm):
         url = self.cleaned_data["transport_url"].strip()
         check_transport_url(url)
         return url
+
+
+# --- hand-written screens: the fields, rendered by studio/_fields.html; the actions decide ------
+
+
+class PublicationForm(forms.Form):
+    """Start a publication. The checks are the action's (hanji.studio.actions): a refusal
+    names its field, and `refuse` puts it under that field."""
+
+    name = forms.CharField(label=_("Name of your publication"), max_length=200)
+    slug = forms.CharField(
+        label=_("Its address"),
+        max_length=63,
+        help_text=_("Lower-case letters, digits and hyphens."),
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of your pages and emails"),
+        choices=[("ko", "한국어"), ("en", "English")],
+        required=False,  # Korean when left out (the action's default)
+        initial="ko",
+    )
+
+
+class SignUpForm(PublicationForm):
+    email = forms.CharField(
+        label=_("Your email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "minlength": 8}),
+    )
+    field_order = ["email", "password", "name", "slug", "language"]
+
+
+class SubscriberAddForm(forms.Form):
+    email = forms.CharField(label=_("Email"), max_length=320, widget=forms.EmailInput)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    newsletters = forms.MultipleChoiceField(
+        label=_("Newsletters"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, newsletters, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["newsletters"].choices = [(str(n.pk), n.name) for n in newsletters]
+        self.fields["newsletters"].initial = [
+            str(n.pk) for n in newsletters if n.subscribe_by_default
+        ]
+
+
+class SegmentForm(forms.Form):
+    """A saved segment; hanji.subscribers.actions.save_segment checks the values."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    statuses = forms.MultipleChoiceField(
+        label=_("Statuses"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    newsletter = forms.ChoiceField(label=_("Newsletter"), required=False)
+    tags = forms.CharField(label=_("With any of these tags"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    # Text, not DateField: the action's own message explains the format it wants.
+    signed_up_from = forms.CharField(
+        label=_("Signed up from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    signed_up_until = forms.CharField(
+        label=_("Signed up until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, newsletters, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["statuses"].choices = SubscriberStatus.choices
+        self.fields["newsletter"].choices = [("", _("Any"))] + [
+            (str(n.pk), n.name) for n in newsletters
+        ]
+        self.fields["source"].choices = [("", _("Any")), *Source.choices]
+
+
+def refuse(form: forms.Form, error: Exception) -> None:
+    """Show an action's refusal under the field it names (`error.field`), or above the form."""
+    field = getattr(error, "field", None)
+    form.add_error(field if field in form.fields else None, str(getattr(error, "message", error)))

@@ -27,7 +27,7 @@ def set_subscriber_tags(subscriber: Subscriber, text: str) -> list[str]:
     return tags
 
 
-def _day(value: str | date | None) -> date | None:
+def _day(value: str | date | None, field: str) -> date | None:
     if isinstance(value, date) or not value:
         return value or None
     try:
@@ -35,7 +35,7 @@ def _day(value: str | date | None) -> date | None:
     except ValueError:  # well formed but no such day (2026-02-30)
         day = None
     if day is None:
-        raise Refused(_("Write dates as YYYY-MM-DD, for example 2026-11-01."))
+        raise Refused(_("Write dates as YYYY-MM-DD, for example 2026-11-01."), field)
     return day
 
 
@@ -46,10 +46,11 @@ def save_segment(publication: Publication, data: dict) -> Segment:
     both included (`signed_up_from`, `signed_up_until`)."""
     name = (data.get("name") or "").strip()[:200]
     if not name:
-        raise Refused(_("Give the segment a name."))
-    first_day, last_day = _day(data.get("signed_up_from")), _day(data.get("signed_up_until"))
+        raise Refused(_("Give the segment a name."), "name")
+    first_day = _day(data.get("signed_up_from"), "signed_up_from")
+    last_day = _day(data.get("signed_up_until"), "signed_up_until")
     if first_day and last_day and first_day > last_day:
-        raise Refused(_("The first signup day comes after the last one."))
+        raise Refused(_("The first signup day comes after the last one."), "signed_up_until")
     newsletter_id = parse_int(data.get("newsletter"), default=None)
     newsletter = (
         Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
