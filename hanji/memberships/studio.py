@@ -130,7 +130,7 @@ def tiers(request: HttpRequest, access: Access, tier_id: int | None = None) -> H
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = actions.save_tier(
+            actions.save_tier(
                 publication,
                 tier=tier,
                 name=data["name"],
@@ -140,9 +140,8 @@ def tiers(request: HttpRequest, access: Access, tier_id: int | None = None) -> H
                 currency=data["currency"],
                 benefits=data["benefits"],
                 trial_days=data["trial_days"],
+                active=data["active"],
             )
-            if saved.active != data["active"]:
-                Tier.objects.filter(pk=saved.pk).update(active=data["active"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -197,17 +196,19 @@ def billing(request: HttpRequest, access: Access) -> HttpResponse:
     )
     if request.method == "POST":
         if request.POST.get("section") == "billing" and form.is_valid():
-            form.save()
-            messages.success(request, _("Saved."))
-            return redirect("memberships_studio:billing", slug=publication.slug)
+            try:
+                actions.update_billing(publication, form.cleaned_data)
+            except ValidationError as refused:
+                form.add_error(None, refused)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("memberships_studio:billing", slug=publication.slug)
         if request.POST.get("section") == "switch":
             try:
                 if request.POST.get("on") == "1":
                     actions.turn_on_paid(publication)
                 else:
-                    MembershipSettings.objects.filter(publication=publication).update(
-                        paid_enabled=False
-                    )
+                    actions.turn_off_paid(publication)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

@@ -6,30 +6,25 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hanji.engagement.models import EngagementSettings
+from hanji.publications.actions import BUSINESS_FIELDS, LEGAL_FIELDS, PROFILE_FIELDS
 from hanji.publications.models import Publication
+from hanji.sending.actions import TRACKING_FIELDS, TRANSPORT_FIELDS
 from hanji.sending.models import SendingSettings
+from hanji.subscribers.actions import NEWSLETTER_FIELDS
 from hanji.subscribers.models import Newsletter, Source, SubscriberStatus
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Publication
-        fields = ["name", "description", "bio", "language", "time_zone", "accent_color", "logo"]
+        fields = PROFILE_FIELDS
         widgets = {"accent_color": forms.TextInput(attrs={"type": "color"})}
 
 
 class BusinessForm(forms.ModelForm):
     class Meta:
         model = Publication
-        fields = [
-            "company_name",
-            "representative",
-            "business_number",
-            "mail_order_number",
-            "address",
-            "contact_email",
-            "phone",
-        ]
+        fields = BUSINESS_FIELDS
 
 
 class LegalForm(forms.ModelForm):
@@ -37,25 +32,17 @@ class LegalForm(forms.ModelForm):
 
     class Meta:
         model = Publication
-        fields = ["terms", "privacy", "recurring_terms", "faq"]
+        fields = LEGAL_FIELDS
         widgets = {
-            name: forms.Textarea(attrs={"rows": 14, "data-markdown-editor": ""}) for name in fields
+            name: forms.Textarea(attrs={"rows": 14, "data-markdown-editor": ""})
+            for name in LEGAL_FIELDS
         }
 
 
 class NewsletterForm(forms.ModelForm):
     class Meta:
         model = Newsletter
-        fields = [
-            "name",
-            "slug",
-            "description",
-            "sender_name",
-            "sender_email",
-            "reply_to",
-            "subscribe_by_default",
-            "welcome_message",
-        ]
+        fields = NEWSLETTER_FIELDS
 
     def clean_slug(self) -> str:
         # The publication is not a field of the form, so the model form does not check the
@@ -76,7 +63,7 @@ class DomainForm(forms.Form):
 class TrackingForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
-        fields = ["track_opens", "track_clicks"]
+        fields = TRACKING_FIELDS
 
 
 class CommentsForm(forms.ModelForm):
@@ -88,7 +75,7 @@ class CommentsForm(forms.ModelForm):
 class TransportForm(forms.ModelForm):
     class Meta:
         model = SendingSettings
-        fields = ["transport_url", "unsubscribe_mailto", "night_hold"]
+        fields = TRANSPORT_FIELDS
 
     def clean_transport_url(self) -> str:
         from hanji.sending.transports.factory import check_transport_url
