@@ -17,6 +17,7 @@ from hanji.memberships import actions, queries, stats
 from hanji.memberships.forms import BillingForm, TierForm
 from hanji.memberships.models import MembershipSettings, MemberStatus, Tier
 from hanji.publications.links import absolute_url
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
 from hanji.subscribers.models import Subscriber
@@ -58,20 +59,22 @@ def member_list(request: HttpRequest, access: Access) -> HttpResponse:
     tier = parse_int(request.GET.get("tier") or "0", default=0)
     status = request.GET.get("status", "")
     status = status if status in MemberStatus.values else ""
-    before = parse_int(request.GET.get("before_id") or "0", default=0) or None
-    page = stats.members_page(publication, tier=tier, status=status, before_id=before)
-    base = f"tier={tier or ''}&status={status}"
+    page = keyset_page(
+        request,
+        stats.members_of(publication, tier=tier, status=status).select_related(
+            "subscriber", "tier"
+        ),
+    )
     return render(
         request,
         "memberships/studio/members.html",
         context(
             access,
-            members=page,
+            members=page.rows,
+            page=page,
             tiers=Tier.objects.filter(publication=publication),
             statuses=MemberStatus.choices,
-            params={"tier": tier, "status": status, "before_id": before},
-            base_query=base,
-            next_before=page[-1].pk if len(page) == 50 else None,
+            params={"tier": tier, "status": status},
         ),
     )
 

@@ -19,6 +19,8 @@ from hanji.core.ratelimit import client_ip
 from hanji.sending.queries import received_by
 from hanji.studio import stats
 from hanji.studio.forms import SegmentForm, SubscriberAddForm, refuse
+from hanji.studio.pages import PARAM as PAGE_PARAM
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
 from hanji.studio.views.plumbing import csv_download
@@ -95,24 +97,20 @@ def _filtered(access: Access, params) -> tuple:
 @publication_view("subscribers")
 def subscriber_list(request: HttpRequest, access: Access) -> HttpResponse:
     queryset, filtered = _filtered(access, request.GET)
-    before = parse_int(request.GET.get("before_id"), default=None)
-    if before is not None:
-        queryset = queryset.filter(pk__lt=before)
-    # Newest first by id, one page at a time (keyset: no OFFSET, no COUNT over a million).
-    rows = list(
-        queryset.order_by("-id").only(
-            "id", "email", "name", "status", "tags", "source", "created_at"
-        )[: PAGE + 1]
+    page = keyset_page(
+        request,
+        queryset.only("id", "email", "name", "status", "tags", "source", "created_at"),
+        size=PAGE,
     )
     params = request.GET.copy()
-    params.pop("before_id", None)
+    params.pop(PAGE_PARAM, None)
     return render(
         request,
         "studio/subscribers.html",
         context(
             access,
-            subscribers=rows[:PAGE],
-            next_before=rows[PAGE - 1].pk if len(rows) > PAGE else None,
+            subscribers=page.rows,
+            page=page,
             figures=stats.subscriber_stats(access.publication),
             filtered=filtered,
             params=request.GET,
