@@ -221,6 +221,7 @@ HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.engagement.counting.fold_views": 15,
     "hanji.engagement.actions.enqueue_comment_digests": 3600,
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
+    "hanji.subscribers.counts.recount_all": 86400,
     "hanji.sending.actions.start_due_sends": 15,
     "hanji.publications.actions.check_pending_domains": 600,
     "hanji.memberships.renewals.run_due_renewals": 600,

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.core.changes import apply_changes
 from hanji.memberships import states
 from hanji.memberships.access import forget_access
 from hanji.memberships.models import (
@@ -19,6 +20,7 @@ from hanji.memberships.models import (
     CouponKind,
     Currency,
     Member,
+    MembershipSettings,
     MemberStatus,
     Period,
     PostTier,
@@ -42,9 +44,10 @@ def save_tier(
     trial_days: int = 0,
     is_free: bool = False,
     tier: Tier | None = None,
+    active: bool | None = None,
 ) -> Tier:
     """Create or edit a tier. Members already on it keep the price they signed up at
-    (Member.amount); a new price applies to new members only."""
+    (Member.amount); a new price applies to new members only. `active` None leaves it."""
     if currency not in Currency.values:
         raise ValidationError(_("Choose KRW or USD."))
     if not is_free and (monthly_price <= 0 and yearly_price <= 0):
@@ -55,6 +58,8 @@ def save_tier(
     tier.name, tier.slug, tier.currency = name.strip(), slug.strip(), currency
     tier.monthly_price, tier.yearly_price = (0, 0) if is_free else (monthly_price, yearly_price)
     tier.benefits, tier.trial_days, tier.is_free = benefits, trial_days, is_free
+    if active is not None:
+        tier.active = active
     tier.full_clean(exclude=["publication"])
     tier.save()
     return tier
@@ -189,6 +194,36 @@ def turn_on_paid(publication) -> None:
         raise ValidationError(_("Choose a payment provider and enter its keys first."))
     options.paid_enabled = True
     options.save()
+
+
+def turn_off_paid(publication) -> None:
+    """Stop taking new payments (members keep what they paid for)."""
+    MembershipSettings.objects.filter(publication=publication).update(paid_enabled=False)
+
+
+BILLING_FIELDS = [
+    "provider",
+    "past_due_grace_days",
+    "mail_order_office",
+    "hosting_provider",
+    "terms_version",
+    "stripe_publishable_key",
+    "stripe_secret_key",
+    "stripe_webhook_secret",
+    "portone_store_id",
+    "portone_channel_key",
+    "portone_api_secret",
+    "portone_webhook_secret",
+]
+
+
+def update_billing(publication, changes: dict) -> list[str]:
+    """The payment provider, its keys and the legal extras (the row is made on first save).
+    Raises ValidationError."""
+    options = MembershipSettings.objects.filter(publication=publication).first() or (
+        MembershipSettings(publication=publication)
+    )
+    return apply_changes(options, changes, BILLING_FIELDS)
 
 
 def change_membership(member: Member, what: str, period: str, return_url: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hanji.memberships.models import MembershipSettings, Tier
+from hanji.memberships.models import MembershipSettings, Provider, Tier
 
 
 class TierForm(forms.ModelForm):
@@ -58,6 +58,11 @@ class BillingForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Not Django's "---------": say what no provider means.
+        self.fields["provider"].choices = [
+            ("", _("None yet: readers cannot pay")),
+            *Provider.choices,
+        ]
         for name in MembershipSettings.SECRET_FIELDS:
             saved = bool(getattr(self.instance, name, ""))
             self.fields[name].widget = forms.PasswordInput(

@@ -23,6 +23,7 @@ from hanji.memberships import states
 from hanji.memberships.models import Gift, GiftStatus, Member, MemberStatus, Tier
 from hanji.memberships.providers.portone import period_after
 from hanji.publications.links import absolute_url
+from hanji.subscribers import counts
 from hanji.subscribers.models import Subscriber, SubscriberStatus
 
 logger = logging.getLogger(__name__)
@@ -124,11 +125,13 @@ def redeem(publication, token: str) -> Member:
     if gift.status != GiftStatus.PAID:
         raise ValidationError(_("This gift has not been paid for yet."))
     now = timezone.now()
-    subscriber, _created = Subscriber.objects.get_or_create(
+    subscriber, created = Subscriber.objects.get_or_create(
         publication=publication,
         email=gift.recipient_email,
         defaults={"status": SubscriberStatus.ACTIVE, "created_at": now, "confirmed_at": now},
     )
+    if created:
+        counts.added(publication.pk, SubscriberStatus.ACTIVE)
     member = Member.objects.select_for_update().filter(subscriber=subscriber).first()
     if member is not None and member.status in states.PAYING and member.has_access(now):
         raise ValidationError(

@@ -1,9 +1,10 @@
 """Figures for the studio's dashboard, cheap at a million subscribers.
 
-Counting a million rows costs tens of milliseconds on PostgreSQL, so the figures are cached
-for a minute per publication (shared by every web process through the cache); the first
-request after that pays once. Growth counts walk the (publication, status, created_at) index
-one status at a time instead of scanning the whole publication.
+The subscribers per status come from the counters the subscriber actions keep exact
+(`hanji.subscribers.counts`): one query of five rows, never a count over the million. The
+30-day growth is cached for a minute per publication (shared by every web process through
+the cache) and walks the (publication, status, created_at) index one status at a time
+instead of scanning the whole publication.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 from hanji.posts.models import Post
 from hanji.publications.models import Publication
 from hanji.sending.models import ACTIVE_STATES, DeliveryEvent, EventKind, Send
-from hanji.subscribers import figures
+from hanji.subscribers import counts, figures
 from hanji.subscribers.models import Subscriber, SubscriberStatus
 
 TTL = figures.TTL
@@ -30,14 +31,20 @@ _key = figures.key  # forgotten by the subscribers' actions (figures.forget)
 
 def subscriber_stats(publication: Publication) -> dict:
     """{"by_status": {status: n}, "total": n, "active": n, "growth": [(date, n), …]}."""
+    by_status = counts.by_status(publication.pk)
+    return {
+        "by_status": by_status,
+        "total": sum(by_status.values()),
+        "active": by_status[SubscriberStatus.ACTIVE],
+        **_growth(publication),
+    }
+
+
+def _growth(publication: Publication) -> dict:
     key = _key(publication.pk, "subscribers")
     found = cache.get(key)
     if found is not None:
         return found
-    rows = Subscriber.objects.filter(publication=publication)
-    by_status = {s: 0 for s in SubscriberStatus.values}
-    for status, n in rows.values_list("status").annotate(n=Count("*")).order_by():
-        by_status[status] = n
     zone = timezone.get_current_timezone()
     today = timezone.localdate()
     start = timezone.make_aware(
@@ -45,8 +52,10 @@ def subscriber_stats(publication: Publication) -> dict:
     )
     per_day: dict = {}
     for day, n in (
-        rows.filter(
-            status__in=[SubscriberStatus.ACTIVE, SubscriberStatus.PENDING], created_at__gte=start
+        Subscriber.objects.filter(
+            publication=publication,
+            status__in=[SubscriberStatus.ACTIVE, SubscriberStatus.PENDING],
+            created_at__gte=start,
         )
         .annotate(day=TruncDate("created_at", tzinfo=zone))
         .values_list("day")
@@ -58,16 +67,13 @@ def subscriber_stats(publication: Publication) -> dict:
         (today - timedelta(days=i), per_day.get(today - timedelta(days=i), 0))
         for i in range(GROWTH_DAYS - 1, -1, -1)
     ]
-    figures = {
-        "by_status": by_status,
-        "total": sum(by_status.values()),
-        "active": by_status[SubscriberStatus.ACTIVE],
+    found = {
         "growth": growth,
         "growth_max": max([n for _d, n in growth] + [1]),
         "new": sum(n for _d, n in growth),
     }
-    cache.set(key, figures, TTL)
-    return figures
+    cache.set(key, found, TTL)
+    return found
 
 
 def recent_posts(posts, limit: int = 8) -> list[Post]:

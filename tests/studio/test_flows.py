@@ -355,8 +355,8 @@ def test_the_subscriber_list_pages_by_keyset_and_exports_with_its_filters(
     with django_assert_max_num_queries(14):
         page = client.get(url).content.decode()
     assert "reader119@example.org" in page and "reader0@example.org" not in page
-    before = re.search(r"before_id=(\d+)", page).group(1)
-    older = client.get(url, {"before_id": before}).content.decode()
+    before = re.search(r"before=(\d+)", page).group(1)
+    older = client.get(url, {"before": before}).content.decode()
     assert "reader69@example.org" in older
     export = client.get(reverse("studio:subscriber_export", args=["weekly"]), {"q": "reader11"})
     text = b"".join(export.streaming_content).decode()

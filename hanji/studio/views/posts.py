@@ -34,6 +34,7 @@ from hanji.publications.models import TeamMember
 from hanji.sending.actions import SendError, start_send_for_post
 from hanji.sending.models import Send
 from hanji.studio.editor_labels import editor_labels
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import (
     Access,
     get_post_for_access,
@@ -41,7 +42,7 @@ from hanji.studio.queries import (
     posts_for_access,
     request_user_address,
 )
-from hanji.studio.views.base import context, page_number, publication_view
+from hanji.studio.views.base import context, publication_view
 from hanji.subscribers.actions import ensure_newsletter
 from hanji.subscribers.models import Newsletter, Segment
 from hanji.subscribers.queries import segment_recipients
@@ -75,26 +76,18 @@ def post_list(request: HttpRequest, access: Access) -> HttpResponse:
             if author_id is not None
             else posts.none()
         )
-    number = page_number(request)
-    # No COUNT(*): one row more than a page says whether there is a next page.
-    rows = list(posts.order_by("-updated_at", "-id")[(number - 1) * PAGE : number * PAGE + 1])
-    if number > 1 and not rows:
-        raise Http404
+    page = keyset_page(request, posts, size=PAGE, by="updated_at")
     publication = access.publication
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "studio/posts.html",
         context(
             access,
-            posts=rows[:PAGE],
-            has_next=len(rows) > PAGE,
-            number=number,
+            posts=page.rows,
+            page=page,
             query=query,
             status=status,
             filters=request.GET,
-            base_query=params.urlencode(),
             statuses=Status.choices,
             categories=Category.objects.filter(publication=publication),
             tags=Tag.objects.filter(publication=publication)[:200],

@@ -13,7 +13,7 @@ from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.models import Publication
-from hanji.subscribers import figures, queue
+from hanji.subscribers import counts, figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -97,6 +97,7 @@ def sign_in(publication: Publication, token: str, info: RequestInfo | None = Non
     subscriber.token_version += 1
     # Opening a link from the mailbox proves it: a pending reader is confirmed by it.
     if subscriber.status == SubscriberStatus.PENDING:
+        counts.moved(publication.pk, SubscriberStatus.PENDING, SubscriberStatus.ACTIVE)
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.confirmed_at = timezone.now()
         statement = _("Confirmed by signing in with a link sent by email.")
@@ -126,11 +127,15 @@ def set_newsletters(
         return
     added = join_newsletters(subscriber, valid - current)
     leave_newsletters(subscriber, current - valid)
-    if subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
-        subscriber.status = SubscriberStatus.ACTIVE
-        subscriber.unsubscribed_at = None
-        subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
-        added = valid
+    # Conditional on the status it had: a change made meanwhile is not counted twice.
+    for old in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
+        if Subscriber.objects.filter(pk=subscriber.pk, status=old).update(
+            status=SubscriberStatus.ACTIVE, unsubscribed_at=None, updated_at=timezone.now()
+        ):
+            counts.moved(subscriber.publication_id, old, SubscriberStatus.ACTIVE)
+            subscriber.status = SubscriberStatus.ACTIVE
+            subscriber.unsubscribed_at = None
+            added = valid
     if added or current - valid:
         names = ", ".join(
             Newsletter.objects.filter(pk__in=valid)
@@ -261,10 +266,19 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
     The consent log stays (it is the proof the law asks for, and is never rewritten), detached
     from the row; a keyed hash of the address keeps imports from adding them back.
     """
+    status = (
+        Subscriber.objects.select_for_update()
+        .filter(pk=subscriber.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None:
+        return  # deleted meanwhile
     log_consent(subscriber, "delete", "", info)
     ErasedAddress.objects.get_or_create(
         publication_id=subscriber.publication_id,
         digest=erased_digest(subscriber.publication_id, subscriber.email),
     )
     subscriber.delete()
+    counts.removed(subscriber.publication_id, status)
     figures.forget(subscriber.publication_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from hanji.subscribers import figures
+from hanji.subscribers import counts, figures
 from hanji.subscribers.actions.common import RequestInfo, leave_newsletters, log_consent
 from hanji.subscribers.models import (
     SUPPRESSED_STATUSES,
@@ -28,6 +28,7 @@ def suppress(subscriber_id: int, status: str, reason: str = "", channel: str = "
     # A complaint outranks a later bounce or unsubscribe: it is the one that forbids mail.
     if subscriber.status == SubscriberStatus.COMPLAINED and status != SubscriberStatus.ACTIVE:
         return False
+    counts.moved(subscriber.publication_id, subscriber.status, status)
     subscriber.status = status
     if status == SubscriberStatus.UNSUBSCRIBED:
         subscriber.unsubscribed_at = timezone.now()
