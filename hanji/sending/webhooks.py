@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from anymail.signals import AnymailTrackingEvent
+from django.db import transaction
 
 from hanji.sending import events
 from hanji.sending.models import Delivery, DeliveryEvent, EventKind
@@ -154,7 +155,9 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
     elif action == COMPLAINT:
         events.complaint(delivery, detail=detail, source=source)
     elif action == UNSUBSCRIBE:
-        unsubscribe(delivery.subscriber, None, RequestInfo(channel=source))
+        with transaction.atomic():
+            if unsubscribe(delivery.subscriber, None, RequestInfo(channel=source)):
+                events.unsubscribed(delivery.send_id, delivery.subscriber_id, source)
     elif action == OPEN:
         send = delivery.send
         events.opened(send.pk, delivery.subscriber_id, send.publication_id)
