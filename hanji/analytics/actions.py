@@ -81,6 +81,7 @@ def purge_raw(today: date | None = None) -> int:
 
 OPEN, MACHINE_OPEN, CLICK = "open", "machine_open", "click"
 BOUNCE, LATE_BOUNCE, COMPLAINT, UNSUBSCRIBE = "bounce", "late_bounce", "complaint", "unsubscribe"
+MACHINE_DETAIL = "machine"  # the detail of a machine open's raw event (hanji.sending.events)
 KINDS = (OPEN, MACHINE_OPEN, CLICK, BOUNCE, LATE_BOUNCE, COMPLAINT, UNSUBSCRIBE)
 
 
@@ -147,7 +148,13 @@ def email_event(send_id: int, delivery_id: int, kind: str, *, position: int | No
     if kind == CLICK:
         first = _first(delivery_id, "clicked_at", now)
         opened = _first(delivery_id, "opened_at", now)  # images may be blocked
-        _add(send_id, clicks=1, unique_clicks=int(first), unique_opens=int(opened))
+        _add(
+            send_id,
+            clicks=1,
+            unique_clicks=int(first),
+            unique_opens=int(opened),
+            opens=int(opened),  # never fewer opens than readers who opened
+        )
         if position is not None:
             link_first = _first_link_click(delivery_id, position)
             LinkFigures.objects.get_or_create(send_id=send_id, position=position)
@@ -210,7 +217,7 @@ def _rebuild_one(send: Send) -> None:
     )
     events = DeliveryEvent.objects.filter(send_id=send.pk)
     e = events.aggregate(
-        opens=Count("pk", filter=Q(kind=EventKind.OPEN)),
+        opens=Count("pk", filter=Q(kind=EventKind.OPEN) & ~Q(detail=MACHINE_DETAIL)),
         clicks=Count("pk", filter=Q(kind=EventKind.CLICK)),
         bounced=Count("delivery_id", filter=Q(kind=EventKind.BOUNCE), distinct=True),
         bounced_late=Count(

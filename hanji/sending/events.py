@@ -186,7 +186,7 @@ def opened(send_id: int, subscriber_id: int, publication_id: int, *, machine: bo
         delivery=delivery,
         subscriber_id=subscriber_id,
         kind=EventKind.OPEN,
-        detail="machine" if machine else "",
+        detail=figures.MACHINE_DETAIL if machine else "",
         source="tracking",
     )
 
