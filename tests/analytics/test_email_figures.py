@@ -313,3 +313,39 @@ def test_the_sends_partial_draws_a_chart_and_a_table(rf, sent, publication):
         "studio/analytics/_sends.html", {"sends": rates, "sends_chart": chart, "pub": publication}
     )
     assert html.count("<rect ") == 2 and send.subject in html and "0.0%" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opens_and_clicks_at_the_same_moment_count_once(sent):
+    """Eight requests for one reader at once (a mail program fetching twice, a replay): the
+    conditional UPDATE on the delivery lets exactly one count as unique."""
+    import threading
+
+    from django.db import connection
+
+    send, readers, _urls = sent
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def hit(kind: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            if kind == "open":
+                events.opened(send.pk, readers[0].pk, send.publication_id)
+            else:
+                events.clicked(send.pk, readers[0].pk, send.publication_id, 0)
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hit, args=("open" if i % 2 else "click",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    f = figures(send)
+    assert (f.unique_opens, f.unique_clicks, f.clicks) == (1, 1, 4)
+    assert f.opens in (4, 5)  # four opens, and one more if a click came before all of them
+    assert LinkFigures.objects.get(send=send, position=0).unique_clicks == 1
