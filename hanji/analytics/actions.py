@@ -94,10 +94,11 @@ def _figures(send_id: int) -> None:
 
 
 def _add(send_id: int, **amounts: int) -> None:
-    _figures(send_id)
-    SendFigures.objects.filter(send_id=send_id).update(
-        **{name: F(name) + n for name, n in amounts.items() if n}
-    )
+    changes = {name: F(name) + n for name, n in amounts.items() if n}
+    if not changes or SendFigures.objects.filter(send_id=send_id).update(**changes):
+        return
+    _figures(send_id)  # the send's first figure: make its row, then add
+    SendFigures.objects.filter(send_id=send_id).update(**changes)
 
 
 def _first(delivery_id: int, field: str, now) -> bool:
