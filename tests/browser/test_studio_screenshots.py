@@ -77,19 +77,24 @@ def emailed(studio_world):
     from hanji.sending.models import SendLink
 
     send = studio_world["send"]
-    SendFigures.objects.create(
-        send=send, publication_id=send.publication_id, post_id=send.post_id, sent=1240,
-        bounced=12, bounced_late=9, unique_opens=548, opens=731, machine_opens=312,
-        unique_clicks=97, clicks=141, unsubscribes=3, complaints=0,
+    SendFigures.objects.update_or_create(
+        send=send,
+        defaults=dict(
+            publication_id=send.publication_id, post_id=send.post_id, sent=1240, bounced=12,
+            bounced_late=9, unique_opens=548, opens=731, machine_opens=312, unique_clicks=97,
+            clicks=141, unsubscribes=3, complaints=0,
+        ),
     )  # fmt: skip
     for position, url, clicks in [
         (0, "https://example.com/hanji/paper-makers-of-jeonju-and-their-winter-mulberry", 88),
         (1, "https://example.com/events", 41),
         (2, "https://www.youtube.com/watch?v=dQw4w9WgXcQ", 12),
     ]:
-        SendLink.objects.create(send=send, position=position, url=url)
-        LinkFigures.objects.create(
-            send=send, position=position, clicks=clicks, unique_clicks=clicks * 2 // 3
+        SendLink.objects.update_or_create(send=send, position=position, defaults={"url": url})
+        LinkFigures.objects.update_or_create(
+            send=send,
+            position=position,
+            defaults={"clicks": clicks, "unique_clicks": clicks * 2 // 3},
         )
     return studio_world
 
