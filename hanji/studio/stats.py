@@ -16,9 +16,10 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from hanji.analytics.models import SendFigures
 from hanji.posts.models import Post
 from hanji.publications.models import Publication
-from hanji.sending.models import ACTIVE_STATES, DeliveryEvent, EventKind, Send
+from hanji.sending.models import ACTIVE_STATES, Send
 from hanji.subscribers import counts, figures
 from hanji.subscribers.models import Subscriber, SubscriberStatus
 
@@ -77,40 +78,27 @@ def _growth(publication: Publication) -> dict:
 
 
 def recent_posts(posts, limit: int = 8) -> list[Post]:
-    """Newest posts with views, and opens and clicks of their sends (unique readers)."""
+    """Newest posts with views, and unique opens (by people) and clicks of their sends, read
+    from the sends' figures (hanji.analytics), never from raw events."""
     recent = list(
         posts.defer("body").select_related("category").order_by("-updated_at", "-id")[:limit]
     )
     sends = {}
     for send in Send.objects.filter(post__in=recent).order_by("created_at"):
         sends.setdefault(send.post_id, []).append(send)
-    counted = _event_counts([s.pk for group in sends.values() for s in group])
+    counted = {
+        row["send_id"]: row
+        for row in SendFigures.objects.filter(
+            send_id__in=[s.pk for group in sends.values() for s in group]
+        ).values("send_id", "unique_opens", "unique_clicks")
+    }
     for post in recent:
         post.sends_list = sends.get(post.pk, [])
         post.sent_total = sum(s.sent_count or 0 for s in post.sends_list)
-        post.opens = sum(counted.get((s.pk, EventKind.OPEN), 0) for s in post.sends_list)
-        post.clicks = sum(counted.get((s.pk, EventKind.CLICK), 0) for s in post.sends_list)
+        figures_of = [counted.get(s.pk, {}) for s in post.sends_list]
+        post.opens = sum(f.get("unique_opens", 0) for f in figures_of)
+        post.clicks = sum(f.get("unique_clicks", 0) for f in figures_of)
     return recent
-
-
-def _event_counts(send_ids: list[int]) -> dict:
-    if not send_ids:
-        return {}
-    key = _key(0, "events:" + ",".join(map(str, sorted(send_ids))))
-    found = cache.get(key)
-    if found is not None:
-        return found
-    counted = {
-        (send_id, kind): n
-        for send_id, kind, n in DeliveryEvent.objects.filter(
-            send_id__in=send_ids, kind__in=[EventKind.OPEN, EventKind.CLICK]
-        )
-        .values_list("send_id", "kind")
-        .annotate(n=Count("subscriber_id", distinct=True))
-        .order_by()
-    }
-    cache.set(key, counted, TTL)
-    return counted
 
 
 def active_sends(publication: Publication, limit: int = 5) -> list[Send]:

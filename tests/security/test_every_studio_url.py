@@ -99,6 +99,7 @@ WHO = {
     "studio:post_search": "author",
     "studio:post_analytics": "editor",
     "studio:post_analytics_csv": "editor",
+    "studio:post_links_csv": "editor",
     "studio:settings_business": "admin",
     "studio:settings_engagement": "admin",
     "studio:settings_sending": "admin",

@@ -94,6 +94,9 @@ def _list(request: HttpRequest, messages: QuerySet[OutboxMessage], extra: dict) 
 # The open-tracking pixel of a post's email (hanji.sending's /e/o/<token>.gif). Shown in the
 # studio it would count the creator's look as a reader's open, so the outbox leaves it out.
 OPEN_PIXEL = re.compile(r"<img\b[^>]*/e/o/[^>]*>", re.IGNORECASE)
+# Its click links (/e/c/<token>/<position>/) still lead to the post's links but carry the
+# outbox mark, so the creator trying a link is not counted as a reader's click.
+CLICK_LINK = re.compile(r"(/e/c/[^\s\"'<>?#/]+/\d+/)(?=[\"'])")
 
 
 def _show(request: HttpRequest, message: OutboxMessage, part: str, extra: dict) -> HttpResponse:
@@ -108,7 +111,7 @@ def _show(request: HttpRequest, message: OutboxMessage, part: str, extra: dict) 
     if part == "html":
         if parts.html is None:
             raise Http404
-        html = OPEN_PIXEL.sub("", parts.html)
+        html = CLICK_LINK.sub(r"\1?outbox", OPEN_PIXEL.sub("", parts.html))
         response = HttpResponse(html, content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = EMAIL_CSP
         response["X-Frame-Options"] = "SAMEORIGIN"
