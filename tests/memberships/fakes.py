@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 STRIPE_KEY = "sk_test_hanji_fake"
 STRIPE_WEBHOOK_SECRET = "whsec_stripe_test_secret"
@@ -100,6 +100,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._route("POST", self._body())
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE", self._body())
 
     def _route(self, method: str, body: bytes) -> None:
         path = urlsplit(self.path).path
@@ -284,12 +287,15 @@ class FakePortOne(_Server):
         self.failing_keys: set[str] = set()
         self.charged: dict[str, int] = {}  # payment id -> how many times money moved
         self.tamper: dict[str, int] = {}  # payment id -> the amount the PG "actually" took
+        self.billing_keys: dict[str, dict] = {}  # issued by the browser SDK stub
 
     def handle(self, method, path, body, headers):
         if headers.get("Authorization") != f"PortOne {PORTONE_SECRET}":
             return 401, {"type": "UNAUTHORIZED", "message": "인증 정보가 올바르지 않습니다."}
         if match := re.fullmatch(r"/payments/([^/]+)/billing-key", path):
             return self._pay(match[1], json.loads(body))
+        if match := re.fullmatch(r"/billing-keys/([^/]+)", path):
+            return self._billing_key(method, unquote(match[1]))
         if method == "GET" and (match := re.fullmatch(r"/payments/([^/]+)", path)):
             payment = self.payments.get(match[1])
             if payment is None:
@@ -297,10 +303,59 @@ class FakePortOne(_Server):
             return 200, payment
         return 404, {"type": "INVALID_REQUEST", "message": f"{method} {path}"}
 
+    def _billing_key(self, method: str, key: str):
+        """GET /billing-keys/{billingKey} (the key's info) and DELETE (PortOne forgets it)."""
+        info = self.billing_keys.get(key)
+        if info is None:
+            return 404, {"type": "BILLING_KEY_NOT_FOUND", "message": "빌링키가 존재하지 않습니다."}
+        if method == "GET":
+            return 200, info
+        if method != "DELETE":
+            return 404, {"type": "INVALID_REQUEST", "message": f"{method} billing key"}
+        if info["status"] == "DELETED":
+            return 409, {
+                "type": "BILLING_KEY_ALREADY_DELETED",
+                "message": "이미 삭제된 빌링키입니다.",
+            }
+        info.update(status="DELETED", deletedAt=_now_iso())
+        return 200, {"deletedAt": info["deletedAt"]}
+
+    def issue_billing_key(
+        self, customer_id: str, issue_id: str = "", store_id: str = "store-test"
+    ) -> str:
+        """What requestIssueBillingKey does at PortOne when the card is accepted."""
+        key = f"billing-key-{len(self.billing_keys) + 1}"
+        self.billing_keys[key] = {
+            "status": "ISSUED",
+            "billingKey": key,
+            "merchantId": "merchant-1",
+            "storeId": store_id,
+            "channels": [
+                {
+                    "type": "TEST",
+                    "id": "channel-1",
+                    "key": "channel-key-test",
+                    "name": "토스페이먼츠 테스트",
+                    "pgProvider": "TOSSPAYMENTS",
+                    "pgMerchantId": "tosstest",
+                }
+            ],
+            "customer": {"id": customer_id},
+            "issueId": issue_id,
+            "requestedAt": _now_iso(),
+            "issuedAt": _now_iso(),
+        }
+        return key
+
     def _pay(self, payment_id: str, request: dict):
         found = self.payments.get(payment_id)
         if found and found["status"] == "PAID":
             return 409, {"type": "ALREADY_PAID", "message": "이미 결제가 완료된 결제 건입니다."}
+        if self.billing_keys.get(request["billingKey"], {}).get("status") == "DELETED":
+            return 409, {
+                "type": "BILLING_KEY_ALREADY_DELETED",
+                "message": "이미 삭제된 빌링키입니다.",
+            }
         total = request["amount"]["total"]
         base = {
             "id": payment_id,
@@ -346,7 +401,18 @@ class FakePortOne(_Server):
 
     def page(self, method: str, path: str, body: bytes = b""):
         """PortOne's browser SDK, stubbed: requestIssueBillingKey answers with a billing key
-        at once (the card window is PortOne's, not ours to test)."""
+        PortOne now holds for the customer, at once (the card window is PortOne's, not ours
+        to test)."""
+        cors = {"Access-Control-Allow-Origin": "*", "Content-Type": "application/json"}
+        if method == "POST" and path == "/browser-sdk/issue":
+            request = json.loads(body or b"{}")
+            with self.lock:
+                key = self.issue_billing_key(
+                    str((request.get("customer") or {}).get("customerId", "")),
+                    str(request.get("issueId", "")),
+                    str(request.get("storeId", "")),
+                )
+            return 200, json.dumps({"billingKey": key}), cors
         if method == "POST" and path.startswith("/browser-sdk/pay/"):
             # What PortOne's payment window does when the reader pays: the payment exists.
             payment_id = path.rsplit("/", 1)[1]
@@ -360,7 +426,8 @@ class FakePortOne(_Server):
         script = (
             "window.PortOne = {requestIssueBillingKey: function (params) {"
             " window.__portoneParams = params;"
-            " return Promise.resolve({billingKey: 'billing-key-from-browser'}); },"
+            f" return fetch('{self.url}/browser-sdk/issue', {{method: 'POST',"
+            " body: JSON.stringify(params)}).then(function (r) { return r.json(); }); },"
             " requestPayment: function (params) { window.__portoneParams = params;"
             f" return fetch('{self.url}/browser-sdk/pay/' + params.paymentId,"
             " {method: 'POST', body: String(params.totalAmount)})"
