@@ -105,12 +105,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("DELETE", self._body())
 
     def _route(self, method: str, body: bytes) -> None:
-        path = urlsplit(self.path).path
+        path, query = urlsplit(self.path).path, urlsplit(self.path).query
         if path.startswith(("/pay/", "/browser-sdk")):  # the provider's own page or script
             self._answer(*self.fake.page(method, path, body))
             return
         with self.fake.lock:
             self.fake.requests.append((method, path))
+            self.fake.query = query
             status, answer = self.fake.handle(method, path, body, self.headers)
         self._answer(status, answer)
 
@@ -124,6 +125,7 @@ class FakeStripe(_Server):
         self.sessions: dict[str, dict] = {}
         self.subscriptions: dict[str, dict] = {}
         self.coupons: dict[str, dict] = {}
+        self.query = ""  # the query string of the request being answered
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self.ids):06d}"
@@ -171,6 +173,9 @@ class FakeStripe(_Server):
                         "interval"
                     ]
                     sub["items"]["data"][0]["price"]["unit_amount"] = int(price["unit_amount"])
+            expand = _nest(parse_qsl(self.query)).get("expand") or []
+            if "discounts" not in expand:  # each discount as its id unless expanded
+                return 200, {**sub, "discounts": [d["id"] for d in sub.get("discounts", [])]}
             return 200, sub
         if method == "POST" and path == "/v1/coupons":
             coupon = {"id": self._id("coupon"), "object": "coupon", **params}
@@ -246,12 +251,39 @@ class FakeStripe(_Server):
                     ],
                 },
             }
+            self.subscriptions[sub_id]["discounts"] = [
+                self._discount(sub_id, found["coupon"]) for found in params.get("discounts", [])
+            ]
             session.update(
                 status="complete",
                 subscription=sub_id,
                 customer=self.subscriptions[sub_id]["customer"],
             )
             return dict(session)
+
+    def _discount(self, sub_id: str, coupon_id: str) -> dict:
+        """A coupon applied to a subscription: "repeating" ones end after their months."""
+        coupon = self.coupons[coupon_id]
+        start = int(time.time())
+        months = int(coupon.get("duration_in_months") or 0)
+        repeating = coupon.get("duration") == "repeating"
+        return {
+            "id": self._id("di"),
+            "object": "discount",
+            "source": {"type": "coupon", "coupon": coupon_id},
+            "subscription": sub_id,
+            "start": start,
+            "end": start + months * 30 * 86400 if repeating else None,
+        }
+
+    def end_discounts(self, sub_id: str) -> dict:
+        """What Stripe does when a coupon's months are over: the discount leaves the
+        subscription (customer.subscription.updated says so). Returns the event's object."""
+        with self.lock:
+            sub = self.subscriptions[sub_id]
+            ended = sub["discounts"]
+            sub["discounts"] = []
+            return {**sub, "previous_attributes": {"discounts": [d["id"] for d in ended]}}
 
     def set_status(self, sub_id: str, status: str, **changes) -> dict:
         with self.lock:
