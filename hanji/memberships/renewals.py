@@ -35,7 +35,6 @@ RETRY_DELAYS = (timedelta(days=1), timedelta(days=3))
 MAX_FAILURES = len(RETRY_DELAYS) + 1
 STALE_CLAIM = timedelta(minutes=10)
 BATCH = 500
-SETTLE_GROUP = 20  # charges settled in one transaction
 THREADS = int(os.environ.get("HANJI_RENEWAL_THREADS", "8"))
 
 
@@ -82,15 +81,15 @@ def _renew_all(ids: list[int], now: datetime, threads: int) -> list[str]:
         providers: dict[int, PortOneProvider] = {}
         try:
             while True:
-                group = []
-                while len(group) < SETTLE_GROUP:
-                    try:
-                        group.append(pending.get_nowait())
-                    except queue.Empty:
-                        break
-                if not group:
+                try:
+                    member, payment = pending.get_nowait()
+                except queue.Empty:
                     return
-                outcomes.extend(_renew_group(group, now, providers))
+                try:
+                    outcomes.append(renew_member(member, now, providers, payment))
+                except Exception:
+                    logger.exception("renewal of member %s failed", member.pk)
+                    outcomes.append("error")
         finally:
             if close:
                 connection.close()  # this thread's own connection
@@ -104,37 +103,6 @@ def _renew_all(ids: list[int], now: datetime, threads: int) -> list[str]:
     for worker in workers:
         worker.join()
     return outcomes
-
-
-def _renew_group(group: list[tuple[Member, Payment | None]], now: datetime, providers) -> list[str]:
-    """Charge each member of the group, then settle them all in one transaction (one commit
-    for the group instead of one per member: under load a commit waits ~20 ms for the disk).
-    When that transaction fails, each member is settled on its own, so one bad row costs only
-    itself. A charge whose settlement never committed stays a pending claim: a later run
-    takes it over, PortOne refuses to pay its payment id twice, and the read-back settles it."""
-    charged, outcomes = [], []
-    for member, payment in group:
-        try:
-            result = _charge(member, now, providers, payment)
-        except Exception:
-            logger.exception("renewal of member %s failed", member.pk)
-            result = "error"
-        if isinstance(result, str):
-            outcomes.append(result)
-        else:
-            charged.append(result)
-    try:
-        with transaction.atomic():
-            settled = [_settle_now(*found, now) for found in charged]
-    except Exception:
-        settled = []
-        for found in charged:
-            try:
-                settled.append(_settle(*found, now))
-            except Exception:
-                logger.exception("renewal of member %s failed", found[0])
-                settled.append("error")
-    return outcomes + settled
 
 
 def end_finished(now: datetime) -> int:
@@ -270,13 +238,7 @@ def renew_member(
         member = due(now).select_related("tier", "publication").filter(pk=member).first()
         if member is None:
             return "not due"
-    result = _charge(member, now, providers, payment)
-    return result if isinstance(result, str) else _settle(*result, now)
-
-
-def _charge(member: Member, now: datetime, providers: dict | None, payment: Payment | None):
-    """Claim (unless claimed) and charge: (member id, payment, paid, failure), or an
-    outcome when there is nothing to charge."""
+    member_id = member.pk
     payment = payment or _claim(member, now)
     if payment is None:
         return "claimed elsewhere"
@@ -296,39 +258,36 @@ def _charge(member: Member, now: datetime, providers: dict | None, payment: Paym
         order_name=member.tier.name,
         customer_id=member.provider_customer or f"hanji-{member.subscriber_id}",
     )
-    return member.pk, payment, charge.paid, charge.failure
+    return _settle(member_id, payment, charge.paid, charge.failure, now)
 
 
 def _settle(member_id: int, payment: Payment, paid: bool, failure: str, now: datetime) -> str:
-    with transaction.atomic():
-        return _settle_now(member_id, payment, paid, failure, now)
-
-
-def _settle_now(member_id: int, payment: Payment, paid: bool, failure: str, now: datetime) -> str:
-    """Settle one charge inside the caller's transaction."""
     from hanji.memberships import tasks
 
-    member = Member.objects.select_for_update().select_related("tier").get(pk=member_id)
-    if paid:
-        end = period_after(member.current_period_end, member.period)
-        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID, period_end=end)
-        if member.discount_charges_left:
-            member.discount_charges_left -= 1
-            if member.discount_charges_left == 0:  # the coupon's last charge was this one
-                member.discounted_amount = member.discount_charges_left = None
-        states.apply(member, "renewed", period_end=end, now=now)
-        payment.status, payment.period_end = PaymentStatus.PAID, end
-        # Enqueued in the same transaction (the task row commits with the renewal).
-        tasks.send_receipt.enqueue(payment.pk)
-        return "renewed"
-    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, failure=failure[:300])
-    member.retries += 1
-    final = member.retries >= MAX_FAILURES
-    if final:
-        states.apply(member, "end", now=now)
-    else:
-        member.next_retry_at = now + RETRY_DELAYS[member.retries - 1]
-        states.apply(member, "payment_failed", now=now)
-    tasks.send_payment_failed.enqueue(member_id, final)
+    with transaction.atomic():
+        member = Member.objects.select_for_update().select_related("tier").get(pk=member_id)
+        if paid:
+            end = period_after(member.current_period_end, member.period)
+            Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID, period_end=end)
+            if member.discount_charges_left:
+                member.discount_charges_left -= 1
+                if member.discount_charges_left == 0:  # the coupon's last charge was this one
+                    member.discounted_amount = member.discount_charges_left = None
+            states.apply(member, "renewed", period_end=end, now=now)
+            payment.status, payment.period_end = PaymentStatus.PAID, end
+            # Enqueued in the same transaction (the task row commits with the renewal).
+            tasks.send_receipt.enqueue(payment.pk)
+            return "renewed"
+        Payment.objects.filter(pk=payment.pk).update(
+            status=PaymentStatus.FAILED, failure=failure[:300]
+        )
+        member.retries += 1
+        final = member.retries >= MAX_FAILURES
+        if final:
+            states.apply(member, "end", now=now)
+        else:
+            member.next_retry_at = now + RETRY_DELAYS[member.retries - 1]
+            states.apply(member, "payment_failed", now=now)
+        tasks.send_payment_failed.enqueue(member_id, final)
     logger.info("renewal of member %s failed (%s): %s", member_id, member.retries, failure)
     return "ended" if final else "failed"
