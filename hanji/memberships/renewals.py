@@ -6,8 +6,7 @@ docs/decisions.md for why this job and not PortOne's payment schedules).
 
 A charge is claimed before it is made: a Payment row with a unique `charge_key` per member,
 period and attempt is inserted first (a page of members in one statement, `claim_page`), so
-two workers running the job at once charge once (the loser's insert fails). Each worker
-settles its charges in groups of SETTLE_GROUP, one transaction a group. The PortOne payment id is the same key, and PortOne itself
+two workers running the job at once charge once (the loser's insert fails). The PortOne payment id is the same key, and PortOne itself
 refuses to pay one payment id twice. A failed charge is retried after RETRY_DELAYS; each
 failure emails the member; the third ends the membership. A retry that succeeds starts the
 next period where the unpaid one began, so access has no gap.
