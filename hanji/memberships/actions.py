@@ -258,6 +258,33 @@ def change_membership(member: Member, what: str, period: str, return_url: str) -
     raise ValidationError(_("Unknown request."))
 
 
+def change_card(member: Member, billing_key: str) -> None:
+    """A PortOne member's new card: the browser's billing key is checked with PortOne (issued,
+    this store, this member), replaces the old one, and the old one is deleted at PortOne.
+    ValidationError or ProviderError when it is refused; then nothing changed."""
+    from hanji.memberships.providers import get_provider
+    from hanji.memberships.queries import settings_of
+
+    billing_key = billing_key.strip()
+    if member.provider != "portone" or member.status == MemberStatus.ENDED:
+        raise ValidationError(_("There is no card on this membership."))
+    if not billing_key:
+        raise ValidationError(_("The card was not registered."))
+    provider = get_provider("portone", settings_of(member.publication))
+    provider.check_billing_key(member, billing_key)
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        old = locked.billing_key
+        if old == billing_key:
+            return
+        locked.billing_key = billing_key
+        locked.save(update_fields=["billing_key", "updated_at"])
+    member.billing_key = billing_key
+    logger.info("member %s changed their card", member.pk)
+    if old:
+        provider.delete_billing_key(old)  # never charged again either way
+
+
 def find_coupon(publication, code: str, tier: Tier) -> Coupon:
     """The coupon a reader typed, if it may still be used; else a clear reason."""
     coupon = Coupon.objects.filter(publication=publication, code__iexact=code.strip()).first()

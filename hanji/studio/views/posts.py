@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hanji.core.params import parse_ids, parse_int
+from hanji.memberships.queries import paid_tiers
 from hanji.posts.actions import delete_post, publish_post, set_cover, unpublish_post
 from hanji.posts.models import Category, Post, PostRevision, Status, Tag, Visibility
 from hanji.posts.revisions import (
@@ -164,6 +165,10 @@ def _editor_context(access: Access, post: Post, **extra) -> dict:
         test_to=request_user_address(access),
         now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         editor_labels=editor_labels(),
+        editor_tiers=[
+            {"slug": slug, "name": name}
+            for slug, name in paid_tiers(publication).values_list("slug", "name")
+        ],
         **extra,
     )
 
