@@ -45,7 +45,33 @@ class DayVisitor(models.Model):
         return f"{self.visitor} → {self.post_id} {self.day}"
 
 
-class SendFigures(models.Model):
+class Rates:
+    """Open and click rates of anything with `delivered`, `unique_opens` and `unique_clicks`
+    (a send's figures, a post's sum over its sends, a row of the per-send list)."""
+
+    delivered: int
+    unique_opens: int
+    unique_clicks: int
+
+    @property
+    def open_rate(self) -> float | None:
+        """Unique opens by people over delivered messages; machine opens are left out."""
+        return self.unique_opens / self.delivered if self.delivered else None
+
+    @property
+    def click_rate(self) -> float | None:
+        return self.unique_clicks / self.delivered if self.delivered else None
+
+    @property
+    def open_percent(self) -> float | None:
+        return None if self.open_rate is None else self.open_rate * 100
+
+    @property
+    def click_percent(self) -> float | None:
+        return None if self.click_rate is None else self.click_rate * 100
+
+
+class SendFigures(Rates, models.Model):
     """One send's email figures. Unique counts are "the first time for that delivery"."""
 
     send = models.OneToOneField(Send, primary_key=True, on_delete=models.CASCADE, related_name="+")
@@ -71,15 +97,6 @@ class SendFigures(models.Model):
     @property
     def delivered(self) -> int:
         return max(self.sent - self.bounced_late, 0)
-
-    @property
-    def open_rate(self) -> float | None:
-        """Unique opens by people over delivered messages; machine opens are left out."""
-        return self.unique_opens / self.delivered if self.delivered else None
-
-    @property
-    def click_rate(self) -> float | None:
-        return self.unique_clicks / self.delivered if self.delivered else None
 
 
 class LinkFigures(models.Model):

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db.models import F, Sum
 
-from hanji.analytics.models import LinkFigures, PostDay, SendFigures
+from hanji.analytics.models import LinkFigures, PostDay, Rates, SendFigures
 from hanji.engagement.models import Comment, CommentStatus
 from hanji.posts.models import Post
 from hanji.publications.models import Publication
@@ -79,7 +79,7 @@ EMAIL_FIELDS = (
 
 
 @dataclass(frozen=True)
-class EmailFigures:
+class EmailFigures(Rates):
     """A post's email figures: the sum over its sends (a post may go to several newsletters,
     or again to those who did not get it)."""
 
@@ -98,23 +98,6 @@ class EmailFigures:
     @property
     def delivered(self) -> int:
         return max(self.sent - self.bounced_late, 0)
-
-    @property
-    def open_rate(self) -> float | None:
-        """Unique opens by people over delivered messages (machine opens left out)."""
-        return self.unique_opens / self.delivered if self.delivered else None
-
-    @property
-    def click_rate(self) -> float | None:
-        return self.unique_clicks / self.delivered if self.delivered else None
-
-    @property
-    def open_percent(self) -> float | None:
-        return None if self.open_rate is None else self.open_rate * 100
-
-    @property
-    def click_percent(self) -> float | None:
-        return None if self.click_rate is None else self.click_rate * 100
 
 
 @dataclass(frozen=True)
@@ -166,7 +149,7 @@ def post_reactions(post: Post) -> Reactions:
 
 
 @dataclass(frozen=True)
-class SendRate:
+class SendRate(Rates):
     send_id: int
     post_id: int
     subject: str
@@ -175,22 +158,6 @@ class SendRate:
     unique_opens: int
     unique_clicks: int
     machine_opens: int
-
-    @property
-    def open_rate(self) -> float | None:
-        return self.unique_opens / self.delivered if self.delivered else None
-
-    @property
-    def click_rate(self) -> float | None:
-        return self.unique_clicks / self.delivered if self.delivered else None
-
-    @property
-    def open_percent(self) -> float | None:
-        return None if self.open_rate is None else self.open_rate * 100
-
-    @property
-    def click_percent(self) -> float | None:
-        return None if self.click_rate is None else self.click_rate * 100
 
 
 def send_rates(publication: Publication, dates: DateRange) -> list[SendRate]:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -267,6 +268,7 @@ def test_the_post_analytics_screen_shows_the_email_and_its_link_csv(client, edit
         body_html="<p>좋은 글</p>",
     )
     client.force_login(editor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the wording checked below is English
     html = client.get(reverse("studio:post_analytics", args=["weekly", send.post_id])).content
     html = html.decode()
     assert "33.3%" in html  # one person of three delivered
@@ -284,6 +286,7 @@ def test_the_post_analytics_screen_shows_the_email_and_its_link_csv(client, edit
 def test_a_post_never_sent_says_so(client, editor, make_post):
     post = make_post(title="메일로 안 보낸 글")
     client.force_login(editor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(reverse("studio:post_analytics", args=["weekly", post.pk])).content.decode()
     assert "has not been emailed yet" in html
 
