@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from hanji.memberships.models import Member
 
@@ -77,7 +79,9 @@ def test_a_key_portone_does_not_vouch_for_changes_nothing(
 
     answer = client.post(CARD, {"billing_key": key})
 
-    assert answer.status_code == 400 and "unchanged" in answer.json()["message"]
+    with translation.override("ko"):  # the publication's language, which its pages speak
+        unchanged = gettext("The new card was not registered. Your card is unchanged.")
+    assert answer.status_code == 400 and answer.json()["message"] == unchanged
     portone_member.refresh_from_db()
     assert portone_member.billing_key == old
     assert not _deletes(portone_fake)
