@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hanji.memberships.actions import BILLING_FIELDS
 from hanji.memberships.models import MembershipSettings, Provider, Tier
 
 
@@ -32,20 +33,7 @@ class BillingForm(forms.ModelForm):
 
     class Meta:
         model = MembershipSettings
-        fields = [
-            "provider",
-            "past_due_grace_days",
-            "mail_order_office",
-            "hosting_provider",
-            "terms_version",
-            "stripe_publishable_key",
-            "stripe_secret_key",
-            "stripe_webhook_secret",
-            "portone_store_id",
-            "portone_channel_key",
-            "portone_api_secret",
-            "portone_webhook_secret",
-        ]
+        fields = BILLING_FIELDS  # the fields update_billing accepts
         labels = {
             "stripe_publishable_key": _("Stripe publishable key"),
             "stripe_secret_key": _("Stripe secret key"),
