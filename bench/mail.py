@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import child_figures
+from bench import child_figures, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -40,16 +40,6 @@ BUDGET_MS = 300
 SLUG = "bench-mail"
 OWNER = "owner@example.com"
 DATA_DIR = ROOT / "var" / "bench-mail"
-
-
-def _recreate_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _populate() -> dict:
@@ -199,7 +189,7 @@ def child() -> dict:
 
 
 def main() -> dict:
-    _recreate_database()
+    recreate_database(DATABASE_URL)
     figures = child_figures("bench.mail")
     print(f"a post's analytics with {figures['deliveries']:,} deliveries of one send (PostgreSQL)")
     print(f"  populate: {figures['populate_s']} s")

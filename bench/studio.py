@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import child_figures
+from bench import child_figures, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -43,16 +43,6 @@ MAX_QUERIES = 25  # well under one per row of a 50-row page
 SLUG = "bench-studio"
 OWNER, PASSWORD = "owner@example.com", "bench-secret-1"
 DATA_DIR = ROOT / "var" / "bench-studio"
-
-
-def _recreate_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _populate() -> dict:
@@ -209,7 +199,7 @@ def child() -> dict:
 
 
 def main() -> dict:
-    _recreate_database()
+    recreate_database(DATABASE_URL)
     figures = child_figures("bench.studio")
     print(
         f"studio pages with {figures['subscribers']:,} subscribers and {figures['posts']:,} posts (PostgreSQL)"
