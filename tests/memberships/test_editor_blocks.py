@@ -56,7 +56,11 @@ def test_a_block_made_in_the_editor_is_kept_and_shown_only_to_members(
     page.goto(live_server.url + reverse("studio:post_edit", args=["weekly", post.pk]))
     page.wait_for_function("() => window.hanjiEditor && window.hanjiEditor.isInitialized !== false")
     page.evaluate("() => window.hanjiEditor.commands.focus('end')")
+    # Type only once the editor has the focus, and go on once the new paragraph is there: on a
+    # loaded machine an Enter pressed sooner was lost and the block took the intro paragraph.
+    expect(page.locator(".ProseMirror[contenteditable=true]")).to_be_focused()
     page.keyboard.press("Enter")
+    expect(page.locator(".ProseMirror[contenteditable=true] > p")).to_have_count(2)
     page.click("[data-insert=members]")
     block = page.locator(".ProseMirror .hanji-block-edit")
     expect(block).to_have_count(1)
