@@ -93,7 +93,17 @@ def test_a_recovery_code_signs_in_in_place_of_the_app_once(owner, mail):
     assert "203.0.113.20" in body_text(notice) and "unused codes left: 9" in body_text(notice)
     again = browser("203.0.113.21")
     sign_in(again)
-    assert again.post("/studio/login/code/", {"code": codes[3]}).status_code == 400
+    used = again.post("/studio/login/code/", {"code": codes[3], "form": "recovery"})
+    assert used.status_code == 400
+    # The message stands under the recovery field, whose box opens again.
+    html = used.content.decode()
+    assert (
+        'id="id_recovery_code_error"' in html
+        and 'aria-describedby="id_recovery_code_error"' in html
+    )
+    assert '<details class="recovery-sign-in" open>' in html and 'id="id_code_error"' not in html
+    wrong_app_code = again.post("/studio/login/code/", {"code": "000000"}).content.decode()
+    assert 'aria-describedby="id_code_error"' in wrong_app_code
     assert not signed_in(again)
     assert recovery.remaining(owner) == 9
 

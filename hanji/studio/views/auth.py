@@ -122,7 +122,14 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
                 )
             return redirect(pending[2])
         error = _("That code is not right. Use the code your authenticator app shows now.")
-    return render(request, "studio/login_code.html", {"error": error}, status=400 if error else 200)
+    # The message stands under the field that was used (the recovery form opens again).
+    used_recovery = bool(error) and request.POST.get("form") == "recovery"
+    return render(
+        request,
+        "studio/login_code.html",
+        {"error": error, "recovery": used_recovery},
+        status=400 if error else 200,
+    )
 
 
 @never_cache
