@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from hanji.analytics.models import PostDay
+from django.http import HttpRequest
+
+from hanji.analytics import sources
+from hanji.analytics.models import PostDay, SignupKind
+from hanji.core.params import parse_int
 from hanji.posts.models import Post
 
 MAX_DAYS = 366
@@ -55,3 +59,34 @@ def post_days(post: Post, dates: DateRange) -> list[Day]:
         days.append(Day(day, row.views if row else 0, row.visitors if row else 0))
         day += timedelta(days=1)
     return days
+
+
+@dataclass(frozen=True)
+class SignupOrigin:
+    kind: str
+    post: Post | None
+    source: sources.Source
+
+
+FORM_KINDS = (SignupKind.HOME, SignupKind.POST, SignupKind.EMBED)
+
+
+def signup_origin(request: HttpRequest, publication) -> SignupOrigin:
+    """Where a subscribe form's reader came from: the form's own hidden fields (`form`: home,
+    post or embed; `post`: the post page it is on), the first-touch source cookie the view
+    beacon set, else the form page's referrer when it is another site (an embedded form)."""
+    from hanji.engagement.beacon import SOURCE_COOKIE
+
+    kind = request.POST.get("form", "")
+    kind = kind if kind in FORM_KINDS else SignupKind.PAGE
+    post_id = parse_int(request.POST.get("post", "") or "0", default=0)
+    post = (
+        Post.objects.published().filter(publication=publication, pk=post_id).first()
+        if post_id
+        else None
+    )
+    source = sources.from_cookie(request.COOKIES.get(SOURCE_COOKIE, ""))
+    if source == sources.Source():
+        referrer = request.META.get("HTTP_REFERER", "")
+        source = sources.classify(referrer, "", (request.get_host(),))
+    return SignupOrigin(kind, post, source)

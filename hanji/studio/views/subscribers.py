@@ -197,6 +197,7 @@ def subscriber_add(request: HttpRequest, access: Access) -> HttpResponse:
                 name=request.POST.get("name", ""),
                 newsletter_ids=request.POST.getlist("newsletters"),
                 info=_info(request),
+                kind="studio",
             )
         except InvalidEmail as invalid:
             error = str(invalid.message)

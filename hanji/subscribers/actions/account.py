@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.analytics.actions import count_gained, count_lost
 from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import BadToken, make_token, read_token
@@ -101,6 +102,9 @@ def sign_in(publication: Publication, token: str, info: RequestInfo | None = Non
         subscriber.confirmed_at = timezone.now()
         statement = _("Confirmed by signing in with a link sent by email.")
         log_consent(subscriber, "confirm", statement, info)
+        subscriber.save()
+        count_gained(subscriber)
+        return subscriber
     subscriber.save()
     return subscriber
 
@@ -130,6 +134,7 @@ def set_newsletters(
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.unsubscribed_at = None
         subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
+        count_gained(subscriber)
         added = valid
     if added or current - valid:
         names = ", ".join(
@@ -262,6 +267,8 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
     from the row; a keyed hash of the address keeps imports from adding them back.
     """
     log_consent(subscriber, "delete", "", info)
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        count_lost(subscriber)
     ErasedAddress.objects.get_or_create(
         publication_id=subscriber.publication_id,
         digest=erased_digest(subscriber.publication_id, subscriber.email),
