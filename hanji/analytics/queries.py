@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Sum
 from django.http import HttpRequest
 
 from hanji.analytics import sources
@@ -21,6 +22,8 @@ class Day:
     day: date
     views: int
     visitors: int
+    signups: int = 0
+    paid_signups: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,19 +49,33 @@ def parse_range(start: str, end: str, today: date) -> DateRange:
     return DateRange(first, last)
 
 
-def post_days(post: Post, dates: DateRange) -> list[Day]:
-    """Every day of the range, with zeros for days without a view."""
-    rows = {
-        row.day: row
-        for row in PostDay.objects.filter(post=post, day__range=(dates.start, dates.end))
-    }
+def _fill(rows: dict[date, tuple], dates: DateRange) -> list[Day]:
     days = []
     day = dates.start
     while day <= dates.end:
-        row = rows.get(day)
-        days.append(Day(day, row.views if row else 0, row.visitors if row else 0))
+        days.append(Day(day, *rows.get(day, (0, 0, 0, 0))))
         day += timedelta(days=1)
     return days
+
+
+FIGURES = ("views", "visitors", "signups", "paid_signups")
+
+
+def post_days(post: Post, dates: DateRange) -> list[Day]:
+    """Every day of the range, with zeros for days without a view."""
+    rows = PostDay.objects.filter(post=post, day__range=(dates.start, dates.end))
+    return _fill({r[0]: r[1:] for r in rows.values_list("day", *FIGURES)}, dates)
+
+
+def publication_days(publication, dates: DateRange) -> list[Day]:
+    """The same summed over every post of the publication (visitors: per post, added up)."""
+    rows = (
+        PostDay.objects.filter(post__publication=publication, day__range=(dates.start, dates.end))
+        .values_list("day")
+        .annotate(*(Sum(f) for f in FIGURES))
+        .order_by()
+    )
+    return _fill({r[0]: tuple(v or 0 for v in r[1:]) for r in rows}, dates)
 
 
 @dataclass(frozen=True)

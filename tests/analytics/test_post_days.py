@@ -81,12 +81,12 @@ def test_the_studio_shows_the_chart_the_table_and_the_csv(client, editor, post):
     )
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [
-        ["date", "views", "unique_visitors"],
-        ["2026-12-01", "2", "2"],
-        ["2026-12-02", "0", "0"],
+        ["date", "views", "unique_visitors", "signups", "paid_signups"],
+        ["2026-12-01", "2", "2", "0", "0"],
+        ["2026-12-02", "0", "0", "0", "0"],
     ]
     page = client.get(url, {"from": "nonsense"})
-    assert page.status_code == 200 and '<p class="notice">' in page.content.decode()
+    assert page.status_code == 200 and "message-warning" in page.content.decode()
 
 
 def test_another_publications_post_or_an_authors_other_post_is_not_found(
