@@ -273,3 +273,81 @@ def test_the_raw_retention_is_at_least_a_day(settings):
     assert raw_days() == 1
     settings.HANJI_ANALYTICS_RAW_DAYS = 7
     assert raw_days() == 7
+
+
+# --- the screens -------------------------------------------------------------------------------
+
+
+def test_the_publication_screen_shows_subscribers_top_posts_and_sources(
+    client, owner, publication, post, make_post
+):
+    quiet = make_post(title="조용한 글")
+    browser = Client()
+    beacon(browser, post, "https://www.google.com/", "?utm_source=kakao")
+    beacon(Client(), quiet, "https://t.co/a")
+    fold_views()
+    subscribe(browser, "h@example.com", form="post", post=str(post.pk))
+    confirm(publication, "h@example.com")
+    client.force_login(owner)
+    url = reverse("studio:analytics", args=["weekly"])
+    html = client.get(url).content.decode()
+    assert "어디서 왔을까" in html and "조용한 글" in html
+    assert "google.com" in html and "t.co" in html and "kakao" in html
+    assert 'class="up"' in html and "diverging-chart" in html
+    assert "<!-- slot: per-send email figures -->" in html  # the lead includes them here
+    assert 'aria-current="page"' in html and reverse("studio:home", args=["weekly"]) in html
+    home = client.get(reverse("studio:home", args=["weekly"])).content.decode()
+    assert url in home
+
+
+def csv_rows(client, table: str, **query) -> list[list[str]]:
+    import csv
+    import io
+
+    response = client.get(reverse("studio:analytics_csv", args=["weekly", table]), query)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+def test_each_table_of_the_publication_screen_downloads_as_csv(client, owner, publication, post):
+    beacon(Client(), post, "https://www.google.com/")
+    fold_views()
+    subscribe(Client(), "i@example.com", form="home")
+    confirm(publication, "i@example.com")
+    today = local_day(publication).isoformat()
+    client.force_login(owner)
+    rows = csv_rows(client, "subscribers", **{"from": today, "to": today})
+    assert rows == [
+        ["date", "gained", "lost", "net", "home_gained", "home_lost"],
+        [today, "1", "0", "1", "1", "0"],
+    ]
+    assert csv_rows(client, "months", **{"from": today, "to": today})[1][:4] == [
+        today[:7],
+        "1",
+        "0",
+        "1",
+    ]
+    assert csv_rows(client, "views", **{"from": today, "to": today})[1] == [
+        today,
+        "1",
+        "1",
+        "0",
+        "0",
+    ]
+    assert csv_rows(client, "posts")[1][1:3] == ["어디서 왔을까", "1"]
+    assert ["referrer", "search", "google.com", "1"] in csv_rows(client, "sources")
+
+
+def test_bad_dates_and_unknown_tables_get_a_clear_answer(client, owner, author_user, stranger):
+    client.force_login(owner)
+    url = reverse("studio:analytics", args=["weekly"])
+    for bad in ("어제", "2026-02-30", "\x00", "9" * 5000, "' OR 1=1 --"):
+        page = client.get(url, {"from": bad, "to": "2026-12-01"})
+        assert page.status_code == 200 and "message-warning" in page.content.decode()
+    wide = client.get(url, {"from": "1900-01-01", "to": "2026-12-01"})
+    assert wide.status_code == 200  # cut to the last 366 days
+    assert client.get(reverse("studio:analytics_csv", args=["weekly", "nope"])).status_code == 404
+    client.force_login(author_user)
+    assert client.get(url).status_code == 200
+    client.force_login(stranger)
+    assert client.get(url).status_code in (403, 404)
