@@ -351,3 +351,51 @@ def test_bad_dates_and_unknown_tables_get_a_clear_answer(client, owner, author_u
     assert client.get(url).status_code == 200
     client.force_login(stranger)
     assert client.get(url).status_code in (403, 404)
+
+
+def test_a_membership_started_from_a_post_is_that_posts_paid_sign_up(
+    client, owner, publication, post, make_post
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hanji.memberships import actions as memberships
+    from hanji.memberships.events import grant_from_checkout
+    from hanji.memberships.models import Checkout
+
+    gold = memberships.save_tier(publication, name="골드", slug="gold", monthly_price=9000)
+    first = make_post(title="처음 구독한 글")
+    subscribe(Client(), "j@example.com", form="post", post=str(first.pk))
+    reader = confirm(publication, "j@example.com")
+    subscribe(Client(), "k@example.com", form="home")
+    other = confirm(publication, "k@example.com")
+    for i, (subscriber, source_post) in enumerate([(reader, post), (other, None)]):
+        checkout = Checkout.objects.create(
+            publication=publication,
+            subscriber=subscriber,
+            tier=gold,
+            period="month",
+            amount=9000,
+            currency=gold.currency,
+            provider="stripe",
+            order_id=f"order-{i}",
+            source_post=source_post,
+            terms_version="1",
+            terms_accepted_at=timezone.now(),
+        )
+        grant_from_checkout(checkout, trial=False, period_end=timezone.now() + timedelta(days=30))
+    grant_from_checkout(checkout, trial=False, period_end=None)  # a replayed event: once
+    # The checkout's post counts the paid sign-up; a checkout from no post falls back to the
+    # post of the reader's first sign-up (the home-page reader has none: nothing counted).
+    paid = dict(PostDay.objects.values_list("post__title", "paid_signups"))
+    assert paid == {"어디서 왔을까": 1, "처음 구독한 글": 0}
+    checkout.pk, checkout.order_id, checkout.subscriber = None, "order-x", reader
+    checkout.status, checkout.source_post = "open", None
+    checkout.save()
+    grant_from_checkout(checkout, trial=False, period_end=timezone.now() + timedelta(days=30))
+    paid = dict(PostDay.objects.values_list("post__title", "paid_signups"))
+    assert paid == {"어디서 왔을까": 1, "처음 구독한 글": 1}
+    client.force_login(owner)
+    html = client.get(reverse("studio:analytics", args=["weekly"])).content.decode()
+    assert "MRR" in html
