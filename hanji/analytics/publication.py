@@ -107,26 +107,44 @@ def by_kind(days: list[Movement]) -> list[tuple[str, str, int, int]]:
     )
 
 
-def top_posts(publication, dates: DateRange, measure: str, limit: int = TOP_POSTS):
-    """The posts with the most of `measure` (views, visitors, signups, paid_signups) in the
-    range, with their other figures."""
-    if measure not in MEASURES:
-        raise ValueError(measure)
+def post_totals(publication, dates: DateRange) -> list[TopPost]:
+    """Every post with a figure in the range, with its sums (one aggregate query; the
+    titles are read for the posts shown only, by `top`)."""
     rows = (
         PostDay.objects.filter(post__publication=publication, day__range=(dates.start, dates.end))
-        .values("post_id")
-        .annotate(**{f"t_{m}": Sum(m) for m in MEASURES})
-        .filter(**{f"t_{measure}__gt": 0})
-        .order_by(f"-t_{measure}", "post_id")[:limit]
+        .values_list("post_id")
+        .annotate(*(Sum(m) for m in MEASURES))
+        .order_by()
     )
-    rows = list(rows)
-    titles = dict(
-        Post.objects.filter(pk__in=[r["post_id"] for r in rows]).values_list("pk", "title")
-    )
+    return [TopPost(r[0], "", *(v or 0 for v in r[1:])) for r in rows]
+
+
+def top(totals: list[TopPost], measure: str, limit: int = TOP_POSTS) -> list[TopPost]:
+    """The posts with the most of `measure` (views, visitors, signups, paid_signups)."""
+    if measure not in MEASURES:
+        raise ValueError(measure)
+    chosen = sorted(
+        (t for t in totals if getattr(t, measure) > 0),
+        key=lambda t: (-getattr(t, measure), t.post_id),
+    )[:limit]
+    return chosen
+
+
+def with_titles(*lists: list[TopPost]) -> list[list[TopPost]]:
+    ids = {t.post_id for rows in lists for t in rows}
+    titles = dict(Post.objects.filter(pk__in=ids).values_list("pk", "title"))
     return [
-        TopPost(r["post_id"], titles.get(r["post_id"], ""), *(r[f"t_{m}"] or 0 for m in MEASURES))
-        for r in rows
+        [
+            TopPost(t.post_id, titles.get(t.post_id, ""), *(getattr(t, m) for m in MEASURES))
+            for t in rows
+        ]
+        for rows in lists
     ]
+
+
+def top_posts(publication, dates: DateRange, measure: str, limit: int = TOP_POSTS):
+    """The posts with the most of `measure` in the range, with their titles."""
+    return with_titles(top(post_totals(publication, dates), measure, limit))[0]
 
 
 def _sources(rows, limit: int) -> tuple[list[SourceRow], list[SourceRow], list[SourceRow]]:
@@ -172,8 +190,6 @@ def post_sources(post, dates: DateRange, limit: int = SOURCE_ROWS):
     return _sources(rows, limit)
 
 
-def web_totals(publication, dates: DateRange) -> dict[str, int]:
-    found = PostDay.objects.filter(
-        post__publication=publication, day__range=(dates.start, dates.end)
-    ).aggregate(**{m: Sum(m) for m in MEASURES})
-    return {m: found[m] or 0 for m in MEASURES}
+def web_totals(days) -> dict[str, int]:
+    """The range's sums of publication_days' figures."""
+    return {m: sum(getattr(d, m) for d in days) for m in MEASURES}

@@ -95,6 +95,10 @@ def publication_analytics(request: HttpRequest, access: Access) -> HttpResponse:
     days = figures.subscriber_days(publication, dates)
     web = publication_days(publication, dates)
     by_channel, hosts, campaigns = figures.publication_sources(publication, dates)
+    totals = figures.post_totals(publication, dates)
+    top_views, top_visitors, top_signups = figures.with_titles(
+        *(figures.top(totals, measure) for measure in ("views", "visitors", "signups"))
+    )
     return render(
         request,
         "studio/analytics.html",
@@ -112,13 +116,13 @@ def publication_analytics(request: HttpRequest, access: Access) -> HttpResponse:
                 _("Subscribers gained and lost per day"),
             ),
             web=web,
-            web_totals=figures.web_totals(publication, dates),
+            web_totals=figures.web_totals(web),
             views_chart=bar_chart(
                 [(f"{d.day:%m.%d}", d.views) for d in web], _("Web views per day")
             ),
-            top_views=figures.top_posts(publication, dates, "views"),
-            top_visitors=figures.top_posts(publication, dates, "visitors"),
-            top_signups=figures.top_posts(publication, dates, "signups"),
+            top_views=top_views,
+            top_visitors=top_visitors,
+            top_signups=top_signups,
             by_channel=by_channel,
             hosts=hosts,
             campaigns=campaigns,
