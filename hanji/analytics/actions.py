@@ -7,7 +7,7 @@ Below them, sign-ups and departures (called by the subscribers' and memberships'
 from __future__ import annotations
 
 import zoneinfo
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -83,25 +83,26 @@ def _dated(views: list[View]) -> list[tuple[int, int, str, date, str]]:
 
 
 def _new_visitors(dated: list[tuple]) -> set[tuple[int, str, date]]:
-    """The (post, visitor, day) triples not seen before; records them in DayVisitor."""
-    wanted = {(post_id, visitor, day) for post_id, _pub, visitor, day, _s in dated}
-    by_post_day: dict[tuple[int, date], list[str]] = defaultdict(list)
-    for post_id, visitor, day in wanted:
-        by_post_day[(post_id, day)].append(visitor)
-    seen = set()
-    for (post_id, day), names in by_post_day.items():
-        names.sort()
-        for start in range(0, len(names), 500):
-            seen |= {
-                (post_id, v, day)
-                for v in DayVisitor.objects.filter(
-                    post_id=post_id, day=day, visitor__in=names[start : start + 500]
-                ).values_list("visitor", flat=True)
-            }
-    new = wanted - seen
-    DayVisitor.objects.bulk_create(
-        [DayVisitor(post_id=p, visitor=v, day=d) for p, v, d in sorted(new)], batch_size=1000
-    )
+    """The (post, visitor, day) triples not seen before, recorded in DayVisitor by
+    INSERT … ON CONFLICT DO NOTHING RETURNING (SQLite 3.35+, PostgreSQL): the rows it
+    returns are the new ones, one statement per 1,000 rows and no read first."""
+    wanted = sorted({(post_id, visitor, day) for post_id, _pub, visitor, day, _s in dated})
+    table = connection.ops.quote_name(DayVisitor._meta.db_table)
+    new = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            cursor.execute(
+                f"INSERT INTO {table} (post_id, visitor, day) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT (post_id, day, visitor) DO NOTHING"
+                " RETURNING post_id, visitor, day",
+                [value for row in chunk for value in row],
+            )
+            for post_id, visitor, day in cursor.fetchall():
+                if isinstance(day, str):  # SQLite returns the text it stored
+                    day = date.fromisoformat(day)
+                new.add((post_id, visitor, day))
     return new
 
 
