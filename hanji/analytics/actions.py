@@ -40,22 +40,27 @@ View = tuple  # (post id, visitor, unix time[, source token])
 
 
 def upsert_add(table: str, keys: Sequence[str], values: Sequence[str], rows: Iterable) -> None:
-    """Add `values` to the row of `keys`, creating it at zero first: one statement a row,
-    INSERT … ON CONFLICT DO UPDATE (SQLite 3.24+ and PostgreSQL), so concurrent folds and a
-    missing row need no get-or-create round trip."""
+    """Add `values` to the row of `keys`, creating it at zero first: INSERT … ON CONFLICT DO
+    UPDATE (SQLite 3.24+ and PostgreSQL), 500 rows a statement, so concurrent folds and a
+    missing row need no get-or-create round trip. The rows' keys must be distinct."""
     rows = list(rows)
     if not rows:
         return
     quote = connection.ops.quote_name
     columns = [*keys, *values]
-    sql = (
-        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET "
-        + ", ".join(f"{quote(v)} = {quote(table)}.{quote(v)} + EXCLUDED.{quote(v)}" for v in values)
+    placeholder = f"({', '.join(['%s'] * len(columns))})"
+    update = ", ".join(
+        f"{quote(v)} = {quote(table)}.{quote(v)} + EXCLUDED.{quote(v)}" for v in values
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+                + ", ".join([placeholder] * len(chunk))
+                + f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {update}",
+                [value for row in chunk for value in row],
+            )
 
 
 def _posts(post_ids: set[int]) -> dict[int, tuple[int, zoneinfo.ZoneInfo]]:
