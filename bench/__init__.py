@@ -19,6 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
+def recreate_database(url: str) -> None:
+    """Drop and create the PostgreSQL database a benchmark owns (the last part of `url`)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def child_figures(module: str) -> dict:
     """Run `python -m <module> --child` (a fresh process for the measuring) and read the JSON
     line it prints last; its output is shown and the bench stops if it failed."""

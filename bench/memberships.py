@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import child_figures
+from bench import child_figures, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -36,16 +36,6 @@ DUE = int(os.environ.get("BENCH_MEMBERS_DUE", "3000"))
 RENEWAL_BUDGET_S = 60
 PAGE_BUDGET_MS = 300
 SLUG = "bench-members"
-
-
-def _recreate_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _serve_portone(queue) -> None:
@@ -236,7 +226,7 @@ def child() -> dict:
 
 
 def main() -> dict:
-    _recreate_database()
+    recreate_database(DATABASE_URL)
     figures = child_figures("bench.memberships")
     print(f"memberships with {figures['members']:,} members (PostgreSQL)")
     print(f"  populate: {figures['populate_s']} s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 
@@ -13,6 +13,27 @@ BASE_DIR = Path(__file__).resolve().parent
 # pytest sets PYTEST_VERSION; the suite then keeps its files apart from the real data dir.
 TESTING = "PYTEST_VERSION" in os.environ
 DATA_DIR = Path(os.environ.get("HANJI_DATA_DIR", "var/test" if TESTING else "var")).resolve()
+
+
+def _test_worker_apart() -> None:
+    """Under `pytest -n N` (pytest-xdist) each worker keeps its own data dir (SQLite file,
+    spools, media) and Redis database, so one worker's `cache.clear()` or view fold never
+    touches another's. Written back to the environment, so every process a test starts reads
+    the same; a child that inherits them does not split again."""
+    global DATA_DIR
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not TESTING or not worker or os.environ.get("HANJI_TEST_WORKER") == worker:
+        return
+    number = int("".join(c for c in worker if c.isdigit()) or 0)
+    DATA_DIR = DATA_DIR / worker
+    os.environ.update(HANJI_TEST_WORKER=worker, HANJI_DATA_DIR=str(DATA_DIR))
+    if url := os.environ.get("REDIS_URL"):
+        parts = urlsplit(url)
+        db = int(parts.path.strip("/") or 0)
+        os.environ["REDIS_URL"] = urlunsplit(parts._replace(path=f"/{(db + number) % 16}"))
+
+
+_test_worker_apart()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -221,6 +242,7 @@ HANJI_PERIODIC_JOBS: dict[str, int] = {
     "hanji.engagement.counting.fold_views": 15,
     "hanji.engagement.actions.enqueue_comment_digests": 3600,
     "hanji.subscribers.reminders.send_advertising_consent_reminders": 86400,
+    "hanji.subscribers.counts.recount_all": 86400,
     "hanji.sending.actions.start_due_sends": 15,
     "hanji.publications.actions.check_pending_domains": 600,
     "hanji.memberships.renewals.run_due_renewals": 600,

@@ -6,7 +6,11 @@
 # cares about: 21:00 Seoul (night hold), 00:00 UTC (daily caps), a leap day, a new year.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-DATES=${DATES:-"2026-12-02 11:55:00|2027-12-02 14:30:00|2028-02-29 23:55:00|2026-12-31 23:57:00|2027-06-15 20:30:00"}
+# Today at 20:55 Seoul, a year ahead, a leap day before midnight UTC, New Year's Eve before
+# midnight UTC, and 05:30 Seoul (inside the night hold).
+TODAY=$(date -u +%F)
+NEXT_YEAR=$(date -u -d "$TODAY +1 year" +%F)
+DATES=${DATES:-"$TODAY 11:55:00|$NEXT_YEAR 14:30:00|2028-02-29 23:55:00|2026-12-31 23:57:00|2027-06-15 20:30:00"}
 command -v faketime >/dev/null || { echo "needs faketime (apt-get install faketime)"; exit 2; }
 unset DATABASE_URL REDIS_URL
 status=0
@@ -19,7 +23,9 @@ for d in "${LIST[@]}"; do
     # start, minutes apart) then reads the same clock; "@DATE" restarts it in each process.
     offset=$(($(date -u -d "$d" +%s) - $(date -u +%s)))
     [ "$offset" -ge 0 ] && offset="+$offset"
-    if TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$PWD/tools/faketime" faketime -f "$offset" .venv/bin/python -m pytest -q -p no:cacheprovider "${@:-tests}"; then
+    if TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$PWD/tools/faketime" HANJI_DATA_DIR="$PWD/var/test-dates" \
+        faketime -f "$offset" .venv/bin/python -m pytest -q -p no:cacheprovider -rfE \
+        -n "${TEST_WORKERS:-auto}" --dist loadfile "${@:-tests}"; then
         echo "== passed at $d"
     else
         echo "== FAILED at $d"

@@ -63,3 +63,29 @@ def diverging_chart(values: list[tuple[str, int, int]], label: str) -> SafeStrin
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))
+
+
+def rate_chart(values: list[tuple[str, float | None, float | None]], label: str) -> SafeString:
+    """A pair of bars per send, its open and click rates (0 to 1, on a 0–100% scale); `values`
+    are (the send's label, open rate, click rate), None where nothing was delivered."""
+    if not values:
+        return mark_safe("")
+    step = WIDTH / len(values)
+    bar = max(1.0, step * 0.35)
+    inner = HEIGHT - TOP - BOTTOM
+    parts = [
+        f'<svg class="rate-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{escape(label)}">',
+        f'<line x1="0" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" class="axis"/>',
+    ]
+    for i, (name, *rates) in enumerate(values):
+        for j, (kind, rate) in enumerate(zip(("open", "click"), rates, strict=True)):
+            height = inner * min(max(rate or 0.0, 0.0), 1.0)
+            x = i * step + (step - 2 * bar) / 2 + j * bar
+            shown = "—" if rate is None else f"{rate * 100:.1f}%"
+            parts.append(
+                f'<rect class="{kind}" x="{x:.1f}" y="{HEIGHT - BOTTOM - height:.1f}" '
+                f'width="{bar:.1f}" height="{height:.1f}"><title>{escape(name)}: {shown}</title></rect>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -1,17 +1,22 @@
-"""Reading the daily aggregates for the studio (never raw events)."""
+"""Reading the aggregates for the studio (never raw events)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Sum
+from django.conf import settings
+from django.db.models import F, Sum
 from django.http import HttpRequest
 
 from hanji.analytics import sources
-from hanji.analytics.models import PostDay, SignupKind
+from hanji.analytics.models import LinkFigures, PostDay, Rates, SendFigures, SignupKind
 from hanji.core.params import parse_int
+from hanji.engagement.models import Comment, CommentStatus
 from hanji.posts.models import Post
+from hanji.publications.models import Publication
+from hanji.sending.models import Send, SendLink
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -107,3 +112,136 @@ def signup_origin(request: HttpRequest, publication) -> SignupOrigin:
         referrer = request.META.get("HTTP_REFERER", "")
         source = sources.classify(referrer, "", (request.get_host(),))
     return SignupOrigin(kind, post, source)
+
+
+EMAIL_FIELDS = (
+    "sent",
+    "bounced",
+    "bounced_late",
+    "unique_opens",
+    "opens",
+    "machine_opens",
+    "unique_clicks",
+    "clicks",
+    "unsubscribes",
+    "complaints",
+)
+
+
+@dataclass(frozen=True)
+class EmailFigures(Rates):
+    """A post's email figures: the sum over its sends (a post may go to several newsletters,
+    or again to those who did not get it)."""
+
+    sends: int
+    sent: int
+    bounced: int
+    bounced_late: int
+    unique_opens: int
+    opens: int
+    machine_opens: int
+    unique_clicks: int
+    clicks: int
+    unsubscribes: int
+    complaints: int
+
+    @property
+    def delivered(self) -> int:
+        return max(self.sent - self.bounced_late, 0)
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    url: str
+    clicks: int
+    unique_clicks: int
+
+
+def post_email(post: Post) -> EmailFigures:
+    """One grouped query over the post's SendFigures rows (one per send)."""
+    rows = SendFigures.objects.filter(post=post)
+    totals = rows.aggregate(**{name: Sum(name) for name in EMAIL_FIELDS})
+    return EmailFigures(sends=rows.count(), **{k: v or 0 for k, v in totals.items()})
+
+
+def post_links(post: Post) -> list[LinkRow]:
+    """The post's links by clicks (the same URL in several sends added up), most first."""
+    urls = {
+        (link.send_id, link.position): link.url
+        for link in SendLink.objects.filter(send__post=post).only("send_id", "position", "url")
+    }
+    per_url: dict[str, list[int]] = {}
+    for row in LinkFigures.objects.filter(send__post=post):
+        url = urls.get((row.send_id, row.position))
+        if url is None:
+            continue
+        totals = per_url.setdefault(url, [0, 0])
+        totals[0] += row.clicks
+        totals[1] += row.unique_clicks
+    # Links nobody clicked are listed too, so the table shows what the post offered.
+    for url in urls.values():
+        per_url.setdefault(url, [0, 0])
+    rows = [LinkRow(url, c, u) for url, (c, u) in per_url.items()]
+    rows.sort(key=lambda r: (-r.clicks, -r.unique_clicks, r.url))
+    return rows
+
+
+@dataclass(frozen=True)
+class Reactions:
+    comments: int
+    likes: int
+
+
+def post_reactions(post: Post) -> Reactions:
+    comments = Comment.objects.filter(post=post, status=CommentStatus.PUBLISHED).count()
+    likes = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).first() or 0
+    return Reactions(comments, likes)
+
+
+@dataclass(frozen=True)
+class SendRate(Rates):
+    send_id: int
+    post_id: int
+    subject: str
+    sent_at: datetime
+    delivered: int
+    unique_opens: int
+    unique_clicks: int
+    machine_opens: int
+
+
+def send_rates(publication: Publication, dates: DateRange) -> list[SendRate]:
+    """Each send of the publication whose first message left within the range (days in the
+    publication's time zone), oldest first, with its open and click rates."""
+    zone = zoneinfo.ZoneInfo(publication.time_zone or settings.TIME_ZONE)
+    start = datetime.combine(dates.start, time.min, tzinfo=zone)
+    end = datetime.combine(dates.end + timedelta(days=1), time.min, tzinfo=zone)
+    sends = (
+        Send.objects.filter(
+            publication=publication, first_sent_at__gte=start, first_sent_at__lt=end
+        )
+        .order_by("first_sent_at", "pk")
+        .values("pk", "post_id", "subject", "first_sent_at")
+    )
+    figures = {
+        row["send_id"]: row
+        for row in SendFigures.objects.filter(send_id__in=[s["pk"] for s in sends])
+        .annotate(delivered=F("sent") - F("bounced_late"))
+        .values("send_id", "delivered", "unique_opens", "unique_clicks", "machine_opens")
+    }
+    rates = []
+    for send in sends:
+        row = figures.get(send["pk"], {})
+        rates.append(
+            SendRate(
+                send["pk"],
+                send["post_id"],
+                send["subject"],
+                send["first_sent_at"],
+                max(row.get("delivered", 0), 0),
+                row.get("unique_opens", 0),
+                row.get("unique_clicks", 0),
+                row.get("machine_opens", 0),
+            )
+        )
+    return rates

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 
 from hanji.analytics import sources
 from hanji.core import cookies
+from hanji.core.csp import HEADER as CSP_HEADER
 from hanji.core.ratelimit import client_ip
 from hanji.engagement import counting, queries
 from hanji.subscribers.models import Subscriber
@@ -65,6 +66,8 @@ def _json(status: int, body: str) -> HttpResponse:
     # Not JsonResponse: this answer is small and hot, and its body is made with one format.
     response = HttpResponse(body, content_type="application/json", status=status)
     response["Cache-Control"] = "no-store"
+    # Data, not a document: a fixed policy, so the CSP middleware builds none per beacon.
+    response[CSP_HEADER] = "default-src 'none'; frame-ancestors 'none'"
     return response
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.core.changes import apply_changes
 from hanji.memberships import states
 from hanji.memberships.access import forget_access
 from hanji.memberships.models import (
@@ -19,6 +20,7 @@ from hanji.memberships.models import (
     CouponKind,
     Currency,
     Member,
+    MembershipSettings,
     MemberStatus,
     Period,
     PostTier,
@@ -42,9 +44,10 @@ def save_tier(
     trial_days: int = 0,
     is_free: bool = False,
     tier: Tier | None = None,
+    active: bool | None = None,
 ) -> Tier:
     """Create or edit a tier. Members already on it keep the price they signed up at
-    (Member.amount); a new price applies to new members only."""
+    (Member.amount); a new price applies to new members only. `active` None leaves it."""
     if currency not in Currency.values:
         raise ValidationError(_("Choose KRW or USD."))
     if not is_free and (monthly_price <= 0 and yearly_price <= 0):
@@ -55,6 +58,8 @@ def save_tier(
     tier.name, tier.slug, tier.currency = name.strip(), slug.strip(), currency
     tier.monthly_price, tier.yearly_price = (0, 0) if is_free else (monthly_price, yearly_price)
     tier.benefits, tier.trial_days, tier.is_free = benefits, trial_days, is_free
+    if active is not None:
+        tier.active = active
     tier.full_clean(exclude=["publication"])
     tier.save()
     return tier
@@ -191,6 +196,36 @@ def turn_on_paid(publication) -> None:
     options.save()
 
 
+def turn_off_paid(publication) -> None:
+    """Stop taking new payments (members keep what they paid for)."""
+    MembershipSettings.objects.filter(publication=publication).update(paid_enabled=False)
+
+
+BILLING_FIELDS = [
+    "provider",
+    "past_due_grace_days",
+    "mail_order_office",
+    "hosting_provider",
+    "terms_version",
+    "stripe_publishable_key",
+    "stripe_secret_key",
+    "stripe_webhook_secret",
+    "portone_store_id",
+    "portone_channel_key",
+    "portone_api_secret",
+    "portone_webhook_secret",
+]
+
+
+def update_billing(publication, changes: dict) -> list[str]:
+    """The payment provider, its keys and the legal extras (the row is made on first save).
+    Raises ValidationError."""
+    options = MembershipSettings.objects.filter(publication=publication).first() or (
+        MembershipSettings(publication=publication)
+    )
+    return apply_changes(options, changes, BILLING_FIELDS)
+
+
 def change_membership(member: Member, what: str, period: str, return_url: str) -> str:
     """The reader's own changes from the account page; returns a URL to go to, or "".
     Stripe is told first and its answer read back; for PortOne, Hanji is the schedule."""
@@ -221,6 +256,33 @@ def change_membership(member: Member, what: str, period: str, return_url: str) -
         member.save(update_fields=["period", "amount", "updated_at"])
         return ""
     raise ValidationError(_("Unknown request."))
+
+
+def change_card(member: Member, billing_key: str) -> None:
+    """A PortOne member's new card: the browser's billing key is checked with PortOne (issued,
+    this store, this member), replaces the old one, and the old one is deleted at PortOne.
+    ValidationError or ProviderError when it is refused; then nothing changed."""
+    from hanji.memberships.providers import get_provider
+    from hanji.memberships.queries import settings_of
+
+    billing_key = billing_key.strip()
+    if member.provider != "portone" or member.status == MemberStatus.ENDED:
+        raise ValidationError(_("There is no card on this membership."))
+    if not billing_key:
+        raise ValidationError(_("The card was not registered."))
+    provider = get_provider("portone", settings_of(member.publication))
+    provider.check_billing_key(member, billing_key)
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        old = locked.billing_key
+        if old == billing_key:
+            return
+        locked.billing_key = billing_key
+        locked.save(update_fields=["billing_key", "updated_at"])
+    member.billing_key = billing_key
+    logger.info("member %s changed their card", member.pk)
+    if old:
+        provider.delete_billing_key(old)  # never charged again either way
 
 
 def find_coupon(publication, code: str, tier: Tier) -> Coupon:

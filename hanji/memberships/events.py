@@ -127,6 +127,26 @@ def _discount(checkout: Checkout, trial: bool) -> tuple[int | None, int | None]:
     return (coupon.discounted(checkout.amount), left) if left else (None, None)
 
 
+def set_price(member: Member, amount: int, discounted: int | None) -> None:
+    """The price a provider that owns the schedule (Stripe) charges the member now; its
+    discount is counted there, so no charges are counted here."""
+    if (member.amount, member.discounted_amount, member.discount_charges_left) == (
+        amount,
+        discounted,
+        None,
+    ):
+        return
+    member.amount, member.discounted_amount, member.discount_charges_left = (
+        amount,
+        discounted,
+        None,
+    )
+    if member.pk:
+        member.save(
+            update_fields=["amount", "discounted_amount", "discount_charges_left", "updated_at"]
+        )
+
+
 def sync_status(member: Member, target: str, period_end: datetime | None, cancelling: bool) -> str:
     """Bring `member` to the provider's current word: target is trialing, active, past_due
     or ended; `cancelling` says it ends at the period's end."""

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hanji.memberships.models import MembershipSettings, Tier
+from hanji.memberships.actions import BILLING_FIELDS
+from hanji.memberships.models import MembershipSettings, Provider, Tier
 
 
 class TierForm(forms.ModelForm):
@@ -32,20 +33,7 @@ class BillingForm(forms.ModelForm):
 
     class Meta:
         model = MembershipSettings
-        fields = [
-            "provider",
-            "past_due_grace_days",
-            "mail_order_office",
-            "hosting_provider",
-            "terms_version",
-            "stripe_publishable_key",
-            "stripe_secret_key",
-            "stripe_webhook_secret",
-            "portone_store_id",
-            "portone_channel_key",
-            "portone_api_secret",
-            "portone_webhook_secret",
-        ]
+        fields = BILLING_FIELDS  # the fields update_billing accepts
         labels = {
             "stripe_publishable_key": _("Stripe publishable key"),
             "stripe_secret_key": _("Stripe secret key"),
@@ -58,6 +46,11 @@ class BillingForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Not Django's "---------": say what no provider means.
+        self.fields["provider"].choices = [
+            ("", _("None yet: readers cannot pay")),
+            *Provider.choices,
+        ]
         for name in MembershipSettings.SECRET_FIELDS:
             saved = bool(getattr(self.instance, name, ""))
             self.fields[name].widget = forms.PasswordInput(

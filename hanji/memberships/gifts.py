@@ -17,12 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.analytics.actions import count_gained, record_signup
+from hanji.analytics.models import SignupKind
 from hanji.core import emails
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.memberships import states
 from hanji.memberships.models import Gift, GiftStatus, Member, MemberStatus, Tier
 from hanji.memberships.providers.portone import period_after
 from hanji.publications.links import absolute_url
+from hanji.subscribers import counts
 from hanji.subscribers.models import Subscriber, SubscriberStatus
 
 logger = logging.getLogger(__name__)
@@ -124,11 +127,15 @@ def redeem(publication, token: str) -> Member:
     if gift.status != GiftStatus.PAID:
         raise ValidationError(_("This gift has not been paid for yet."))
     now = timezone.now()
-    subscriber, _created = Subscriber.objects.get_or_create(
+    subscriber, created = Subscriber.objects.get_or_create(
         publication=publication,
         email=gift.recipient_email,
         defaults={"status": SubscriberStatus.ACTIVE, "created_at": now, "confirmed_at": now},
     )
+    if created:
+        counts.added(publication.pk, SubscriberStatus.ACTIVE)
+        record_signup(subscriber, SignupKind.GIFT)
+        count_gained(subscriber)
     member = Member.objects.select_for_update().filter(subscriber=subscriber).first()
     if member is not None and member.status in states.PAYING and member.has_access(now):
         raise ValidationError(

@@ -5,8 +5,8 @@ docs/decisions.md for why this job and not PortOne's payment schedules).
                          has ended, retry failed charges, end memberships past their end
 
 A charge is claimed before it is made: a Payment row with a unique `charge_key` per member,
-period and attempt is inserted first, so two workers running the job at once charge once
-(the loser's insert fails). The PortOne payment id is the same key, and PortOne itself
+period and attempt is inserted first (a page of members in one statement, `claim_page`), so
+two workers running the job at once charge once (the loser's insert fails). The PortOne payment id is the same key, and PortOne itself
 refuses to pay one payment id twice. A failed charge is retried after RETRY_DELAYS; each
 failure emails the member; the third ends the membership. A retry that succeeds starts the
 next period where the unpaid one began, so access has no gap.
@@ -69,21 +69,23 @@ def run_due_renewals(now: datetime | None = None, threads: int = THREADS) -> dic
 def _renew_all(ids: list[int], now: datetime, threads: int) -> list[str]:
     outcomes: list[str] = []
     pending = queue.SimpleQueue()
-    # One query for the page; a member renewed meanwhile by another worker is refused by
-    # the claim (its key is made from the period end read here).
-    for member in due(now).filter(pk__in=ids).select_related("tier", "publication"):
-        pending.put(member)
+    # One query for the page, one to claim it; a member renewed meanwhile by another worker
+    # is refused by the claim (its key is made from the period end read here).
+    members = list(due(now).filter(pk__in=ids).select_related("tier", "publication"))
+    claimed = claim_page(members, now)
+    for member in members:
+        pending.put((member, claimed.get(member.pk)))
 
     def work(close: bool) -> None:
         providers: dict[int, PortOneProvider] = {}
         try:
             while True:
                 try:
-                    member = pending.get_nowait()
+                    member, payment = pending.get_nowait()
                 except queue.Empty:
                     return
                 try:
-                    outcomes.append(renew_member(member, now, providers))
+                    outcomes.append(renew_member(member, now, providers, payment))
                 except Exception:
                     logger.exception("renewal of member %s failed", member.pk)
                     outcomes.append("error")
@@ -118,10 +120,84 @@ def end_finished(now: datetime) -> int:
     return ended
 
 
+def _key(member: Member) -> str:
+    return f"renew-{member.pk}-{member.current_period_end:%Y%m%d%H%M%S}-{member.retries + 1}"
+
+
+_CLAIM_COLUMNS = (
+    "publication_id",
+    "member_id",
+    "provider",
+    "provider_payment_id",
+    "charge_key",
+    "amount",
+    "currency",
+    "status",
+    "attempt",
+    "failure",
+    "created_at",
+)
+
+
+def claim_page(members: list[Member], now: datetime) -> dict[int, Payment]:
+    """Claim a page of renewals in one statement (INSERT … ON CONFLICT DO NOTHING RETURNING,
+    PostgreSQL and SQLite alike): {member id: its new Payment row}. A member left out had its
+    key taken by another worker; `renew_member` then tries its one-by-one claim, which takes
+    over only a claim whose worker died."""
+    if not members:
+        return {}
+    at = connection.ops.adapt_datetimefield_value(now)
+    rows, params = [], []
+    for member in members:
+        key = _key(member)
+        values = (
+            member.publication_id,
+            member.pk,
+            "portone",
+            key,
+            key,
+            member.next_amount(),
+            member.currency,
+            PaymentStatus.PENDING,
+            member.retries + 1,
+            "",
+            at,
+        )
+        rows.append("(" + ", ".join(["%s"] * len(values)) + ")")
+        params.extend(values)
+    table = connection.ops.quote_name(Payment._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(_CLAIM_COLUMNS)}) VALUES {', '.join(rows)} "
+        "ON CONFLICT DO NOTHING RETURNING id, member_id"
+    )
+    savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    by_id = {member.pk: member for member in members}
+    claimed = {}
+    for payment_id, member_id in found:
+        member = by_id[member_id]
+        claimed[member_id] = Payment(
+            pk=payment_id,
+            publication_id=member.publication_id,
+            member_id=member_id,
+            provider="portone",
+            provider_payment_id=_key(member),
+            charge_key=_key(member),
+            amount=member.next_amount(),
+            currency=member.currency,
+            status=PaymentStatus.PENDING,
+            attempt=member.retries + 1,
+            created_at=now,
+        )
+    return claimed
+
+
 def _claim(member: Member, now: datetime) -> Payment | None:
     """The Payment row of this attempt, or None when another worker holds it."""
     attempt = member.retries + 1
-    key = f"renew-{member.pk}-{member.current_period_end:%Y%m%d%H%M%S}-{attempt}"
+    key = _key(member)
     # Inside a transaction (a test's) the insert needs its own savepoint; in autocommit it
     # is one statement and a conflict leaves nothing to roll back.
     savepoint = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
@@ -148,17 +224,21 @@ def _claim(member: Member, now: datetime) -> Payment | None:
 
 
 def renew_member(
-    member: Member | int, now: datetime | None = None, providers: dict | None = None
+    member: Member | int,
+    now: datetime | None = None,
+    providers: dict | None = None,
+    payment: Payment | None = None,
 ) -> str:
     """Charge one due member once (see the module's docstring); `providers` keeps one
-    PortOne client per publication across a run."""
+    PortOne client per publication across a run; `payment` is its claim when the page was
+    claimed at once (`claim_page`)."""
     now = now or timezone.now()
     if not isinstance(member, Member):
         member = due(now).select_related("tier", "publication").filter(pk=member).first()
         if member is None:
             return "not due"
     member_id = member.pk
-    payment = _claim(member, now)
+    payment = payment or _claim(member, now)
     if payment is None:
         return "claimed elsewhere"
     from hanji.memberships.queries import settings_of

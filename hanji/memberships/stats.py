@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -119,6 +119,16 @@ def failed_payments(publication, limit: int = 50):
     )
 
 
+def members_of(publication, *, tier: int | None = None, status: str = "") -> QuerySet[Member]:
+    """The publication's members, of one tier or status when given."""
+    members = Member.objects.filter(publication=publication)
+    if tier:
+        members = members.filter(tier_id=tier)
+    if status:
+        members = members.filter(status=status)
+    return members
+
+
 def members_page(
     publication,
     *,
@@ -128,11 +138,7 @@ def members_page(
     size: int = 50,
 ) -> list[Member]:
     """Newest first, keyset-paginated by id (never OFFSET: page 2,000 costs what page 1 does)."""
-    members = Member.objects.filter(publication=publication)
-    if tier:
-        members = members.filter(tier_id=tier)
-    if status:
-        members = members.filter(status=status)
+    members = members_of(publication, tier=tier, status=status)
     if before_id:
         members = members.filter(id__lt=before_id)
     return list(members.select_related("subscriber", "tier").order_by("-id")[:size])

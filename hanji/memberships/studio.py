@@ -3,8 +3,6 @@ pages, CSV), tiers, comps, and billing settings. Thin views over queries, stats 
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -17,8 +15,11 @@ from hanji.memberships import actions, queries, stats
 from hanji.memberships.forms import BillingForm, TierForm
 from hanji.memberships.models import MembershipSettings, MemberStatus, Tier
 from hanji.publications.links import absolute_url
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
+from hanji.studio.views.plumbing import csv_download
+from hanji.subscribers.exporter import neutralize
 from hanji.subscribers.models import Subscriber
 
 
@@ -58,20 +59,22 @@ def member_list(request: HttpRequest, access: Access) -> HttpResponse:
     tier = parse_int(request.GET.get("tier") or "0", default=0)
     status = request.GET.get("status", "")
     status = status if status in MemberStatus.values else ""
-    before = parse_int(request.GET.get("before_id") or "0", default=0) or None
-    page = stats.members_page(publication, tier=tier, status=status, before_id=before)
-    base = f"tier={tier or ''}&status={status}"
+    page = keyset_page(
+        request,
+        stats.members_of(publication, tier=tier, status=status).select_related(
+            "subscriber", "tier"
+        ),
+    )
     return render(
         request,
         "memberships/studio/members.html",
         context(
             access,
-            members=page,
+            members=page.rows,
+            page=page,
             tiers=Tier.objects.filter(publication=publication),
             statuses=MemberStatus.choices,
-            params={"tier": tier, "status": status, "before_id": before},
-            base_query=base,
-            next_before=page[-1].pk if len(page) == 50 else None,
+            params={"tier": tier, "status": status},
         ),
     )
 
@@ -81,44 +84,36 @@ def member_list(request: HttpRequest, access: Access) -> HttpResponse:
 def member_export(request: HttpRequest, access: Access) -> StreamingHttpResponse:
     publication = access.publication
 
-    class Echo:
-        def write(self, value):
-            return value
-
     def rows():
-        writer = csv.writer(Echo())
-        yield "\ufeff"  # Excel opens UTF-8 Korean correctly with a BOM
-        yield writer.writerow(
-            ["email", "tier", "status", "period", "amount", "currency", "started_at", "period_end"]
-        )
+        yield [
+            "email",
+            "tier",
+            "status",
+            "period",
+            "amount",
+            "currency",
+            "started_at",
+            "period_end",
+        ]
         before = None
         while True:
             page = stats.members_page(publication, before_id=before, size=1000)
             for m in page:
-                yield writer.writerow(
-                    [
-                        _safe_cell(m.subscriber.email),
-                        _safe_cell(m.tier.name),
-                        m.status,
-                        m.period,
-                        m.amount,
-                        m.currency,
-                        m.started_at.isoformat(),
-                        m.current_period_end.isoformat() if m.current_period_end else "",
-                    ]
-                )
+                yield [
+                    neutralize(m.subscriber.email),
+                    neutralize(m.tier.name),
+                    m.status,
+                    m.period,
+                    m.amount,
+                    m.currency,
+                    m.started_at.isoformat(),
+                    m.current_period_end.isoformat() if m.current_period_end else "",
+                ]
             if len(page) < 1000:
                 return
             before = page[-1].pk
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{publication.slug}-members.csv"'
-    return response
-
-
-def _safe_cell(value: str) -> str:
-    """No formula injection through a spreadsheet (a cell starting with = + - @)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_download(rows(), f"{publication.slug}-members.csv")
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,7 +125,7 @@ def tiers(request: HttpRequest, access: Access, tier_id: int | None = None) -> H
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = actions.save_tier(
+            actions.save_tier(
                 publication,
                 tier=tier,
                 name=data["name"],
@@ -140,9 +135,8 @@ def tiers(request: HttpRequest, access: Access, tier_id: int | None = None) -> H
                 currency=data["currency"],
                 benefits=data["benefits"],
                 trial_days=data["trial_days"],
+                active=data["active"],
             )
-            if saved.active != data["active"]:
-                Tier.objects.filter(pk=saved.pk).update(active=data["active"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -197,17 +191,19 @@ def billing(request: HttpRequest, access: Access) -> HttpResponse:
     )
     if request.method == "POST":
         if request.POST.get("section") == "billing" and form.is_valid():
-            form.save()
-            messages.success(request, _("Saved."))
-            return redirect("memberships_studio:billing", slug=publication.slug)
+            try:
+                actions.update_billing(publication, form.cleaned_data)
+            except ValidationError as refused:
+                form.add_error(None, refused)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("memberships_studio:billing", slug=publication.slug)
         if request.POST.get("section") == "switch":
             try:
                 if request.POST.get("on") == "1":
                     actions.turn_on_paid(publication)
                 else:
-                    MembershipSettings.objects.filter(publication=publication).update(
-                        paid_enabled=False
-                    )
+                    actions.turn_off_paid(publication)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

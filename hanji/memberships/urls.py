@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("membership/checkout/<str:order_id>/done/", views.checkout_done, name="checkout_done"),
     path("account/membership/", views.account, name="account"),
+    path("account/membership/card/", views.card, name="card"),
     path("membership/gift/", views.gift, name="gift"),
     path("membership/gift/<str:order_id>/done/", views.gift_done, name="gift_done"),
     path("membership/gift/redeem/<str:token>/", views.gift_redeem, name="gift_redeem"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -256,6 +257,40 @@ def account(request: HttpRequest) -> HttpResponse:
             "provider": member.provider if member else "",
             "publication": publication,
         },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def card(request: HttpRequest) -> HttpResponse:
+    """A PortOne member changes their card: the page asks PortOne's window for a new
+    billing key (requestIssueBillingKey); the POST hands it to the server, which checks it
+    with PortOne before it replaces the old one."""
+    reader = current_reader(request)
+    member = queries.member_of(reader) if reader is not None else None
+    if member is None or member.provider != "portone" or member.status == "ended":
+        raise Http404
+    if request.method == "POST":
+        try:
+            actions.change_card(member, request.POST.get("billing_key", "")[:200])
+        except (ValidationError, ProviderError) as error:
+            logger.info("card change of member %s refused: %s", member.pk, error)
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "message": _("The new card was not registered. Your card is unchanged."),
+                },
+                status=400,
+            )
+        messages.success(request, _("Your new card is registered."))
+        return JsonResponse({"ok": True, "next": reverse("memberships:account")})
+    provider = get_provider("portone", queries.settings_of(member.publication))
+    issue_id = f"card-{member.pk}-{secrets.token_hex(6)}"
+    start = provider.start_card_change(member, issue_id)
+    return _portone_page(
+        request,
+        "memberships/portone_card.html",
+        {"member": member, "request_params": start.browser, "complete_url": request.path},
     )
 
 

@@ -452,6 +452,16 @@ def strip_blocks(body_html: str) -> str:
     return filter_blocks(body_html, lambda kind, tier: False)
 
 
+def text_lines(body_html: str) -> set[str]:
+    """The body's lines of text (for comparing what two versions show)."""
+    return {line.strip() for line in plain_text(body_html).splitlines() if line.strip()}
+
+
+def block_only_lines(body_html: str) -> set[str]:
+    """The lines of text found only inside the body's members-only blocks."""
+    return text_lines(body_html) - text_lines(strip_blocks(body_html))
+
+
 def has_blocks(body_html: str) -> bool:
     return bool(_DIV_KIND.search(body_html))
 

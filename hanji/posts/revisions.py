@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hanji.posts.actions import save_post
-from hanji.posts.body import sanitize
+from hanji.posts.body import block_only_lines, sanitize, strip_blocks, text_lines
 from hanji.posts.models import Post, PostRevision, RevisionKind, Status
 from hanji.search.actions import index_post
 
@@ -42,20 +42,27 @@ class EditConflict(Exception):
 
 
 class BlocksLost(EditConflict):
-    """The editor's words would drop a members-only block of the post (the editor cannot hold
-    one yet): saving would make the block's text, a chat room's password say, public."""
+    """The editor's words would unwrap a members-only block of the post (fewer blocks, and
+    text that was only inside one now outside every block): saving would make the block's
+    text, a chat room's password say, public. Deleting a block with its text is a save."""
 
     @property
     def reason(self) -> str:
         return _(
-            "This post has members-only blocks, which the editor cannot keep yet. Nothing was "
-            "saved (your text is in the revision history): edit it as Markdown with "
-            "`hanji post publish`."
+            "This save would take text out of a members-only block and show it to everyone. "
+            "Nothing was saved (your text is in the revision history): put the text back in "
+            "a members-only block, or delete it."
         )
 
 
 def _block_count(body_html: str) -> int:
     return len(_BLOCK_OPENING.findall(body_html))
+
+
+def _unwraps_blocks(old_body: str, new_body: str) -> bool:
+    if _block_count(new_body) >= _block_count(old_body):
+        return False
+    return bool(block_only_lines(old_body) & text_lines(strip_blocks(new_body)))
 
 
 @dataclass
@@ -115,7 +122,7 @@ def record_revision(post: Post, kind: str, by=None, *, title=None, subtitle=None
 
 
 def _apply(post: Post, edit: Edit, by) -> Post:
-    if _block_count(sanitize(edit.body_html)) < _block_count(post.body):
+    if _unwraps_blocks(post.body, sanitize(edit.body_html)):
         raise BlocksLost(post)
     post = save_post(
         post.publication,

@@ -1,4 +1,5 @@
-"""Changes to a publication's custom domains: add, prove, remove."""
+"""Changes to a publication: its profile and business information (the settings screens, the
+CLI and the tests call these), and its custom domains: add, prove, remove."""
 
 from __future__ import annotations
 
@@ -9,8 +10,33 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.core.changes import apply_changes
 from hanji.publications import domains
 from hanji.publications.models import Domain, Publication
+
+PROFILE_FIELDS = ["name", "description", "bio", "language", "time_zone", "accent_color", "logo"]
+BUSINESS_FIELDS = [
+    "company_name",
+    "representative",
+    "business_number",
+    "mail_order_number",
+    "address",
+    "contact_email",
+    "phone",
+]
+LEGAL_FIELDS = ["terms", "privacy", "recurring_terms", "faq"]
+
+
+def update_profile(publication: Publication, changes: dict) -> list[str]:
+    """Name, description, bio, language, time zone, accent colour, logo. Raises
+    ValidationError (nothing saved) for a bad value or a field that is not one of these."""
+    return apply_changes(publication, changes, PROFILE_FIELDS)
+
+
+def update_business(publication: Publication, changes: dict) -> list[str]:
+    """The business information 전자상거래법 asks for, and the legal pages (Markdown)."""
+    return apply_changes(publication, changes, BUSINESS_FIELDS + LEGAL_FIELDS)
+
 
 # How long an unproven domain is re-checked by the periodic job before it waits for the
 # "check now" button (records take minutes to hours to appear; nobody waits a week).

@@ -118,6 +118,14 @@ def role_of(user, publication: Publication) -> str | None:
     )
 
 
+def is_team_member(user, publication_id: int) -> bool:
+    """Whether a signed-in person is on this publication's team (their own reading of its
+    email and pages is not a reader's, so the figures leave it out)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return TeamMember.objects.filter(publication_id=publication_id, user=user).exists()
+
+
 ROLE_RANK = {Role.AUTHOR: 1, Role.EDITOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
 
 

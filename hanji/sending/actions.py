@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from hanji.core.changes import apply_changes
 from hanji.posts.models import Post, Status
 from hanji.sending import clock, prepare, queue, transitions
 from hanji.sending.compose import MessageTooLarge, compile_send, date_header
@@ -234,3 +235,19 @@ def send_test(post: Post, addresses: list[str], newsletter: Newsletter | None = 
     finally:
         connection.close()
     return outcomes
+
+
+TRACKING_FIELDS = ["track_opens", "track_clicks"]
+TRANSPORT_FIELDS = ["transport_url", "unsubscribe_mailto", "night_hold"]
+
+
+def update_sending_settings(publication_id: int, changes: dict) -> list[str]:
+    """What the emails track, the publication's own transport, the unsubscribe mailbox and
+    the night hold. Raises ValidationError (a transport URL is checked before it is kept)."""
+    from hanji.sending.transports.factory import check_transport_url
+
+    if "transport_url" in changes:
+        changes = {**changes, "transport_url": (changes["transport_url"] or "").strip()}
+        check_transport_url(changes["transport_url"])
+    row = sending_settings(publication_id)
+    return apply_changes(row, changes, TRACKING_FIELDS + TRANSPORT_FIELDS)

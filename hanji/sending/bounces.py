@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
+from django.db import transaction
 from flufl.bounce import all_failures
 
 from hanji.sending import events
@@ -114,9 +115,9 @@ def _unsubscribe_request(msg: Message) -> Result | None:
     m = _UNSUBSCRIBE_SUBJECT.match(str(msg.get("Subject", "")))
     if not m:
         return None
-    from hanji.core.tokens import BadToken, read_token
+    from hanji.core.tokens import BadToken
     from hanji.subscribers.actions import RequestInfo, unsubscribe
-    from hanji.subscribers.links import UNSUBSCRIBE
+    from hanji.subscribers.links import read_unsubscribe_token
     from hanji.subscribers.models import Newsletter, Subscriber
 
     token = m.group(1)
@@ -124,15 +125,19 @@ def _unsubscribe_request(msg: Message) -> Result | None:
         email__iexact=email.utils.parseaddr(str(msg.get("From", "")))[1]
     ):
         try:
-            subscriber_id, newsletter_id = read_token(UNSUBSCRIBE, subscriber.publication_id, token)
-        except (BadToken, TypeError, ValueError):
+            subscriber_id, newsletter_id, send_id = read_unsubscribe_token(
+                subscriber.publication_id, token
+            )
+        except BadToken:
             continue
         if subscriber_id != subscriber.pk:
             continue
         newsletter = Newsletter.objects.filter(
             pk=newsletter_id, publication_id=subscriber.publication_id
         ).first()
-        unsubscribe(subscriber, newsletter, RequestInfo(channel="mailto"))
+        with transaction.atomic():
+            if unsubscribe(subscriber, newsletter, RequestInfo(channel="mailto")):
+                events.unsubscribed(send_id, subscriber.pk, "mailto")
         return Result(UNSUBSCRIBE, [], subscriber.email)
     return None
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 
+from hanji.analytics import actions as figures
 from hanji.sending import clock, conf
 from hanji.sending.models import Delivery, DeliveryState
 
@@ -102,6 +103,7 @@ class Recorder:
         self.lost = 0  # rows whose claim another worker took over meanwhile
 
     def sent(self, rows: list[tuple[Claimed, str]], now: datetime) -> None:
+        lost = self.lost
         by_tag: dict[str, list[int]] = {}
         with_ids = []
         for row, provider_id in rows:
@@ -133,6 +135,8 @@ class Recorder:
                 error="",
                 provider_message_id=provider_id[:200],
             )
+        # The send's running figure, in the caller's transaction with the rows it counts.
+        figures.messages_sent(self.send_id, len(rows) - (self.lost - lost))
 
     def retry(self, row: Claimed, code: int, detail: str, now: datetime) -> bool:
         """A temporary refusal: back to pending with backoff, or failed after the last

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from hanji.analytics import actions as figures
 from hanji.sending import conf, transitions
 from hanji.sending.models import Delivery, DeliveryEvent, DeliveryState, EventKind, Send
 from hanji.subscribers.actions import suppress
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 def refused(send: Send, delivery_id: int, subscriber_id: int, outcome) -> None:
     """A permanent refusal while sending (5xx): recorded; a bad address is suppressed."""
+    if outcome.suppress:
+        figures.email_event(send.pk, delivery_id, figures.BOUNCE)
     DeliveryEvent.objects.create(
         publication_id=send.publication_id,
         send_id=send.pk,
@@ -67,6 +70,11 @@ def bounce(
     )
     if subscriber_id is None:
         return
+    if hard and delivery is not None:
+        late = delivery.state == DeliveryState.SENT
+        figures.email_event(
+            delivery.send_id, delivery.pk, figures.LATE_BOUNCE if late else figures.BOUNCE
+        )
     DeliveryEvent.objects.create(
         publication_id=publication_id,
         send_id=delivery.send_id if delivery else None,
@@ -110,6 +118,8 @@ def complaint(
         delivery.send.publication_id if delivery else subscriber.publication_id  # type: ignore[union-attr]
     )
     with transaction.atomic():
+        if delivery is not None:
+            figures.email_event(delivery.send_id, delivery.pk, figures.COMPLAINT)
         DeliveryEvent.objects.create(
             publication_id=publication_id,
             send_id=delivery.send_id if delivery else None,
@@ -155,27 +165,40 @@ def check_complaint_rate(publication_id: int) -> bool:
     return True
 
 
-def opened(send_id: int, subscriber_id: int, publication_id: int) -> None:
-    now = timezone.now()
-    delivery = Delivery.objects.filter(send_id=send_id, subscriber_id=subscriber_id).first()
+def _tracked(send_id: int, subscriber_id: int, publication_id: int) -> Delivery | None:
+    """The delivery a tracking request names, only within the publication it came to."""
+    return Delivery.objects.filter(
+        send_id=send_id, subscriber_id=subscriber_id, send__publication_id=publication_id
+    ).first()
+
+
+@transaction.atomic
+def opened(send_id: int, subscriber_id: int, publication_id: int, *, machine: bool = False) -> None:
+    """An open of the message (`machine`: Apple's Mail Privacy Protection fetched the pixel,
+    see hanji.analytics.machine); a repeat is recorded but not counted as unique again."""
+    delivery = _tracked(send_id, subscriber_id, publication_id)
     if delivery is None:
         return
+    figures.email_event(send_id, delivery.pk, figures.MACHINE_OPEN if machine else figures.OPEN)
     DeliveryEvent.objects.create(
         publication_id=publication_id,
         send_id=send_id,
         delivery=delivery,
         subscriber_id=subscriber_id,
         kind=EventKind.OPEN,
+        detail=figures.MACHINE_DETAIL if machine else "",
         source="tracking",
     )
-    Delivery.objects.filter(pk=delivery.pk, opened_at__isnull=True).update(opened_at=now)
 
 
-def clicked(send_id: int, subscriber_id: int, publication_id: int, position: int) -> None:
-    now = timezone.now()
-    delivery = Delivery.objects.filter(send_id=send_id, subscriber_id=subscriber_id).first()
+@transaction.atomic
+def clicked(send_id: int, subscriber_id: int, publication_id: int, position: int | None) -> None:
+    """A click on the link at `position` of the send (None: a service reported a click on a
+    link it could not name); a click is also proof of an open (images may be blocked)."""
+    delivery = _tracked(send_id, subscriber_id, publication_id)
     if delivery is None:
         return
+    figures.email_event(send_id, delivery.pk, figures.CLICK, position=position)
     DeliveryEvent.objects.create(
         publication_id=publication_id,
         send_id=send_id,
@@ -185,9 +208,29 @@ def clicked(send_id: int, subscriber_id: int, publication_id: int, position: int
         link=position,
         source="tracking",
     )
-    Delivery.objects.filter(pk=delivery.pk, clicked_at__isnull=True).update(clicked_at=now)
-    # A click is also proof of an open (images may be blocked).
-    Delivery.objects.filter(pk=delivery.pk, opened_at__isnull=True).update(opened_at=now)
+
+
+@transaction.atomic
+def unsubscribed(send_id: int | None, subscriber_id: int, source: str = "") -> None:
+    """The reader left through this send's message (its unsubscribe link, List-Unsubscribe,
+    the mailto address or the service's own button): the send caused it, counted once."""
+    if not send_id:
+        return
+    delivery = (
+        Delivery.objects.select_related("send")
+        .filter(send_id=send_id, subscriber_id=subscriber_id)
+        .first()
+    )
+    if delivery is None or not figures.email_event(send_id, delivery.pk, figures.UNSUBSCRIBE):
+        return
+    DeliveryEvent.objects.create(
+        publication_id=delivery.send.publication_id,
+        send_id=send_id,
+        delivery=delivery,
+        subscriber_id=subscriber_id,
+        kind=EventKind.UNSUBSCRIBE,
+        source=source[:40],
+    )
 
 
 def find_delivery(

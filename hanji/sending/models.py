@@ -181,7 +181,11 @@ class Delivery(models.Model):
     code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
+    # The first open by a person (a click proves one too), the first fetch of the pixel by
+    # Apple's Mail Privacy Protection proxy, and the first click: the guards that make
+    # hanji.analytics' unique figures count each delivery once.
     opened_at = models.DateTimeField(null=True, blank=True)
+    machine_opened_at = models.DateTimeField(null=True, blank=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

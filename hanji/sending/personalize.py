@@ -121,7 +121,7 @@ class Personalizer:
         # URLs reversed once; per recipient only the token between prefix and suffix changes.
         # The URL is built around the very token it is split at: a token carries the second
         # it was made, so a second one made a moment later may differ.
-        sample = unsubscribe_token(publication.pk, 0, self.newsletter_id)
+        sample = unsubscribe_token(publication.pk, 0, self.newsletter_id, self.send_id)
         url = absolute_url(publication, "subscribers:unsubscribe", token=sample)
         self.unsub = _split_around(url, sample)
         sample = make_token(PREFERENCES, publication.pk, [0])
@@ -143,7 +143,9 @@ class Personalizer:
         from email.utils import formataddr
 
         display = clean_name(name, 80).lstrip(".")
-        unsub_token = unsubscribe_token(self.publication_id, subscriber_id, self.newsletter_id)
+        unsub_token = unsubscribe_token(
+            self.publication_id, subscriber_id, self.newsletter_id, self.send_id
+        )
         unsub = f"{self.unsub[0]}{unsub_token}{self.unsub[1]}"
         prefs_token = make_token(PREFERENCES, self.publication_id, [subscriber_id])
         list_unsubscribe = f"<{unsub}>"

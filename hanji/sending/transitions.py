@@ -16,10 +16,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from hanji.analytics import actions as figures
 from hanji.sending import claims, clock, queue
 from hanji.sending.models import ACTIVE_STATES, Send, SendingSettings, SendState
 
@@ -126,22 +128,25 @@ def finish(send_id: int) -> bool:
     c = claims.counts(send_id)
     if c[claims.PENDING] or c[claims.CLAIMED]:
         return False
-    return bool(
-        Send.objects.filter(pk=send_id, state=SendState.SENDING).update(
-            state=SendState.SENT,
-            finished_at=clock.now(),
-            transport_error="",
-            **final_counts(send_id),
+    counts = final_counts(send_id)
+    with transaction.atomic():
+        done = Send.objects.filter(pk=send_id, state=SendState.SENDING).update(
+            state=SendState.SENT, finished_at=clock.now(), transport_error="", **counts
         )
-    )
+        if done:
+            figures.send_ended(send_id, counts["sent_count"])
+    return bool(done)
 
 
 def cancel(send_id: int) -> bool:
-    return bool(
-        Send.objects.filter(pk=send_id, state__in=ACTIVE_STATES).update(
-            state=SendState.CANCELLED, finished_at=clock.now(), **final_counts(send_id)
+    counts = final_counts(send_id)
+    with transaction.atomic():
+        done = Send.objects.filter(pk=send_id, state__in=ACTIVE_STATES).update(
+            state=SendState.CANCELLED, finished_at=clock.now(), **counts
         )
-    )
+        if done:
+            figures.send_ended(send_id, counts["sent_count"])
+    return bool(done)
 
 
 def pause_publication(publication_id: int, reason: str) -> int:

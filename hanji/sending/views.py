@@ -1,5 +1,9 @@
 """Tracking: the open pixel and click redirects. Both are signed per recipient; a click goes
-only to a link the post itself contained (looked up by position, never taken from the URL)."""
+only to a link the post itself contained (looked up by position, never taken from the URL).
+
+Not counted: a request marked as coming from the studio's outbox (which rewrites the links
+of the message it shows), and the publication's own team signed in. Opens that look like
+Apple's Mail Privacy Protection are counted apart (hanji.analytics.machine)."""
 
 from __future__ import annotations
 
@@ -7,13 +11,19 @@ import base64
 
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from hanji.analytics.machine import is_machine_open
+from hanji.core.ratelimit import client_ip
+from hanji.publications.queries import is_team_member
 from hanji.sending import events
-from hanji.sending.models import SendingSettings, SendLink
+from hanji.sending.models import Delivery, SendingSettings, SendLink
 from hanji.sending.personalize import track_signer
 
+# The studio's outbox adds this to the tracking links of the message it shows.
+OUTBOX_MARK = "outbox"
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -35,11 +45,30 @@ def _tracking(publication_id: int, kind: str) -> bool:
     return options is None or getattr(options, kind)
 
 
+def _counted(request: HttpRequest, publication_id: int) -> bool:
+    """Not the outbox, nor the publication's own team looking at its message."""
+    if OUTBOX_MARK in request.GET:
+        return False
+    return not is_team_member(getattr(request, "user", None), publication_id)
+
+
+def _machine(request: HttpRequest, send_id: int, subscriber_id: int) -> bool:
+    sent_at = (
+        Delivery.objects.filter(send_id=send_id, subscriber_id=subscriber_id)
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    return is_machine_open(agent, client_ip(request), sent_at, timezone.now())
+
+
 @never_cache
 def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
     reader = _reader(request, token)
-    if reader and _tracking(reader[0], "track_opens"):
-        events.opened(reader[1], reader[2], reader[0])
+    if reader and _tracking(reader[0], "track_opens") and _counted(request, reader[0]):
+        publication_id, send_id, subscriber_id = reader
+        machine = _machine(request, send_id, subscriber_id)
+        events.opened(send_id, subscriber_id, publication_id, machine=machine)
     response = HttpResponse(PIXEL, content_type="image/gif")
     response["Cache-Control"] = "no-store, private"
     return response
@@ -56,7 +85,7 @@ def click(request: HttpRequest, token: str, position: int) -> HttpResponse:
     ).first()
     if link is None:
         raise Http404
-    if _tracking(publication_id, "track_clicks"):
+    if _tracking(publication_id, "track_clicks") and _counted(request, publication_id):
         events.clicked(send_id, subscriber_id, publication_id, position)
     response = HttpResponseRedirect(link.url)
     response["Referrer-Policy"] = "no-referrer"

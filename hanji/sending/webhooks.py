@@ -15,7 +15,10 @@ from __future__ import annotations
 import logging
 
 from anymail.signals import AnymailTrackingEvent
+from django.db import transaction
+from django.utils import timezone
 
+from hanji.analytics.machine import is_machine_open
 from hanji.sending import events
 from hanji.sending.models import Delivery, DeliveryEvent, EventKind
 from hanji.sending.personalize import parse_delivery_reference, parse_message_id
@@ -154,10 +157,16 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
     elif action == COMPLAINT:
         events.complaint(delivery, detail=detail, source=source)
     elif action == UNSUBSCRIBE:
-        unsubscribe(delivery.subscriber, None, RequestInfo(channel=source))
+        with transaction.atomic():
+            if unsubscribe(delivery.subscriber, None, RequestInfo(channel=source)):
+                events.unsubscribed(delivery.send_id, delivery.subscriber_id, source)
     elif action == OPEN:
         send = delivery.send
-        events.opened(send.pk, delivery.subscriber_id, send.publication_id)
+        # Services report no client address; the bare agent soon after sending still tells.
+        machine = is_machine_open(
+            event.user_agent or "", "", delivery.sent_at, event.timestamp or timezone.now()
+        )
+        events.opened(send.pk, delivery.subscriber_id, send.publication_id, machine=machine)
     elif action == CLICK:
         send = delivery.send
         position = None

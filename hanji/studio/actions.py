@@ -28,7 +28,12 @@ INVITATION_MAX_AGE = 14 * 24 * 3600
 
 
 class StudioError(ValueError):
-    """A change refused, with the reason for the person who asked."""
+    """A change refused, with the reason for the person who asked; `field` names the input
+    the reason is about (the form shows it under that field), None for the whole form."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- start your own newsletter ----------------------------------------------------------------
@@ -43,12 +48,12 @@ def check_slug(slug: str) -> str:
             raise ValidationError("")
     except ValidationError:
         raise StudioError(
-            _("Use lower-case letters, digits and hyphens for the address.")
+            _("Use lower-case letters, digits and hyphens for the address."), "slug"
         ) from None
     if slug in {"www", "admin", "studio", "static", "media", "api", "mail"}:
-        raise StudioError(_("That address is reserved. Choose another."))
+        raise StudioError(_("That address is reserved. Choose another."), "slug")
     if Publication.objects.filter(slug=slug).exists():
-        raise StudioError(_("That address is taken. Choose another."))
+        raise StudioError(_("That address is taken. Choose another."), "slug")
     return slug
 
 
@@ -57,7 +62,7 @@ def start_publication(user, *, name: str, slug: str, language: str = "ko") -> Pu
     """A publication owned by `user`, with its first newsletter."""
     name = name.strip()[:200]
     if not name:
-        raise StudioError(_("Give the publication a name."))
+        raise StudioError(_("Give the publication a name."), "name")
     slug = check_slug(slug)
     try:
         with transaction.atomic():
@@ -65,7 +70,7 @@ def start_publication(user, *, name: str, slug: str, language: str = "ko") -> Pu
                 name=name, slug=slug, language=language if language in ("ko", "en") else "ko"
             )
     except IntegrityError:
-        raise StudioError(_("That address is taken. Choose another.")) from None
+        raise StudioError(_("That address is taken. Choose another."), "slug") from None
     TeamMember.objects.create(publication=publication, user=user, role=Role.OWNER)
     ensure_newsletter(publication)
     return publication
@@ -74,9 +79,12 @@ def start_publication(user, *, name: str, slug: str, language: str = "ko") -> Pu
 def create_account(email: str, password: str):
     try:
         email = check_email(email)
+    except AccountError as error:
+        raise StudioError(str(error), "email") from None
+    try:
         check_password(password, email)
     except AccountError as error:
-        raise StudioError(str(error)) from None
+        raise StudioError(str(error), "password") from None
     return get_user_model().objects.create_user(username=email, email=email, password=password)
 
 

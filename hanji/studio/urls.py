@@ -61,6 +61,11 @@ urlpatterns = [
         analytics.post_analytics_csv,
         name="post_analytics_csv",
     ),
+    path(
+        P + "posts/<int:post_id>/links.csv",
+        analytics.post_links_csv,
+        name="post_links_csv",
+    ),
     path(P + "posts/new/", posts.post_new, name="post_new"),
     path(P + "posts/<int:post_id>/", posts.post_edit, name="post_edit"),
     path(P + "posts/<int:post_id>/autosave/", posts.post_autosave, name="post_autosave"),

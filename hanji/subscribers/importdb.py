@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
+from hanji.subscribers import counts as status_counts
 from hanji.subscribers.models import (
     SUPPRESSED_STATUSES,
     Import,
@@ -134,12 +135,15 @@ class Stage:
         with connection.cursor() as cursor:
             self._load(cursor, payload)
             if self.pg:
-                created, existing = self._insert_and_subscribe(cursor)
+                added, existing = self._insert_and_subscribe(cursor)
             else:
                 existing = self._existing(cursor)
-                created = self._insert_and_subscribe_sqlite(cursor)
+                added = self._insert_and_subscribe_sqlite(cursor)
             updated = self._merge(cursor, rows, existing)
             joined = self._subscribe(cursor, existing)
+        # In the batch's transaction, like the rows: the studio's figures move with them.
+        status_counts.change(self.publication_id, added)
+        created = sum(added.values())
         for subscriber_id, (_name, _tags, status) in existing.items():
             if status in SUPPRESSED:
                 counts.suppressed += 1
@@ -199,9 +203,9 @@ class Stage:
             )
         return {u[3] for u in updates}
 
-    def _insert_and_subscribe_sqlite(self, cursor) -> int:
+    def _insert_and_subscribe_sqlite(self, cursor) -> dict[str, int]:
         """SQLite: add the new addresses and put them on the newsletters; returns how many
-        were added. The rows one INSERT adds get the ids above the largest before it; those
+        were added, per status. The rows one INSERT adds get the ids above the largest before it; those
         of this import among them are this batch's (another writer may have added rows of
         its own in between)."""
         now = self.db_now
@@ -217,8 +221,15 @@ class Stage:
             f"NULL, NULL, NULL, 0, %s, %s FROM {STAGE} t",
             [self.publication_id, now, now, now, self.import_run.pk],
         )
-        added = cursor.rowcount
-        if added and self.newsletter_ids:
+        if not cursor.rowcount:
+            return {}
+        cursor.execute(
+            f"SELECT status, count(*) FROM {SUB} WHERE id > %s AND import_run_id = %s "
+            "GROUP BY status",
+            [before, self.import_run.pk],
+        )
+        added = dict(cursor.fetchall())
+        if self.newsletter_ids:
             marks = ", ".join(["%s"] * len(SUPPRESSED))
             cursor.execute(
                 f"INSERT OR IGNORE INTO {SUBSCRIPTION} (subscriber_id, newsletter_id, created_at) "
@@ -228,10 +239,12 @@ class Stage:
             )
         return added
 
-    def _insert_and_subscribe(self, cursor) -> tuple[int, dict[int, tuple[str, list, str]]]:
+    def _insert_and_subscribe(
+        self, cursor
+    ) -> tuple[dict[str, int], dict[int, tuple[str, list, str]]]:
         """PostgreSQL, one statement: add the new addresses, put them on the newsletters (no
         ids travel to the client and back) and read the staged addresses that were not added,
-        which are the existing subscribers. Returns (how many were added, existing).
+        which are the existing subscribers. Returns ({status: how many were added}, existing).
 
         Inserting first means only those few rows are looked up; looking every staged address
         up before the insert cost a second index probe per row. The look-up sees the table as
@@ -256,8 +269,8 @@ class Stage:
             "CROSS JOIN LATERAL (SELECT id, email, name, tags, status "
             f"FROM {SUB} WHERE publication_id = %s AND email = t.email LIMIT 1) s "
             "WHERE NOT EXISTS (SELECT FROM new n WHERE n.email = t.email) "
-            # The count of added rows rides along as one more row, the one without an id.
-            "UNION ALL SELECT NULL, NULL, NULL, NULL, count(*)::text FROM new",
+            # The counts of added rows per status ride along as rows without an id.
+            "UNION ALL SELECT NULL, status, NULL, NULL, count(*)::text FROM new GROUP BY status",
             [
                 self.publication_id,
                 now,
@@ -271,7 +284,7 @@ class Stage:
             ],
         )
         rows = cursor.fetchall()
-        added = next(int(row[4]) for row in rows if row[0] is None)
+        added = {row[1]: int(row[4]) for row in rows if row[0] is None}
         return added, self._found(row for row in rows if row[0] is not None)
 
     def _pairs(self, cursor, table: str, ids: list[int]) -> set[tuple[int, int]]:

@@ -6,7 +6,9 @@ The unsubscribe URL answers GET with a confirmation page and a POST with the bod
 
 from __future__ import annotations
 
-from hanji.core.tokens import make_token
+from typing import NamedTuple
+
+from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.links import absolute_url
 from hanji.publications.models import Publication
 
@@ -15,9 +17,36 @@ PREFERENCES = "preferences"
 
 
 def unsubscribe_token(
-    publication_id: int, subscriber_id: int, newsletter_id: int | None = None
+    publication_id: int,
+    subscriber_id: int,
+    newsletter_id: int | None = None,
+    send_id: int | None = None,
 ) -> str:
-    return make_token(UNSUBSCRIBE, publication_id, [subscriber_id, newsletter_id])
+    """`send_id`: the send whose message carries the link, so an unsubscribe through it
+    counts to that send (hanji.analytics); links made before it was carried have none."""
+    payload = [subscriber_id, newsletter_id] + ([send_id] if send_id else [])
+    return make_token(UNSUBSCRIBE, publication_id, payload)
+
+
+class UnsubscribeLink(NamedTuple):
+    subscriber_id: int
+    newsletter_id: int | None
+    send_id: int | None
+
+
+def read_unsubscribe_token(publication_id: int, token: str) -> UnsubscribeLink:
+    """What an unsubscribe link names; BadToken for anything Hanji did not sign for this
+    publication, or signed with a payload of another shape."""
+    payload = read_token(UNSUBSCRIBE, publication_id, token)
+    if not isinstance(payload, list) or len(payload) not in (2, 3):
+        raise BadToken("invalid")
+    subscriber_id, newsletter_id, *rest = payload
+    send_id = rest[0] if rest else None
+    if not isinstance(subscriber_id, int) or not all(
+        v is None or isinstance(v, int) for v in (newsletter_id, send_id)
+    ):
+        raise BadToken("invalid")
+    return UnsubscribeLink(subscriber_id, newsletter_id, send_id)
 
 
 def unsubscribe_url(

@@ -144,6 +144,30 @@ class Subscriber(models.Model):
         return self.email
 
 
+class SubscriberCount(models.Model):
+    """How many of a publication's subscribers have one status: kept exact by the subscriber
+    actions inside their own transactions (`hanji.subscribers.counts`), so the studio never
+    counts a million rows to show its figures. No rows for a publication means "not counted
+    yet": the first read counts once."""
+
+    # The unique (publication, status) constraint serves as its index.
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    status = models.CharField(max_length=12, choices=SubscriberStatus.choices)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "status"], name="subscriber_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.status}: {self.n}"
+
+
 class Subscription(models.Model):
     """A subscriber receives a newsletter (a row exists only while they do)."""
 

@@ -8,6 +8,7 @@ a mail scanner that opens every link changes nothing.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -21,7 +22,7 @@ from hanji.publications.models import Publication
 from hanji.subscribers import actions
 from hanji.subscribers.addresses import InvalidEmail, display_email
 from hanji.subscribers.forms import NewslettersForm, SubscribeForm
-from hanji.subscribers.links import PREFERENCES, UNSUBSCRIBE
+from hanji.subscribers.links import PREFERENCES, read_unsubscribe_token
 from hanji.subscribers.models import Newsletter, Subscriber, SubscriberStatus
 from hanji.subscribers.queries import newsletters_of, subscriber_newsletter_ids
 from hanji.subscribers.sessions import start_reader_session
@@ -144,17 +145,31 @@ def _read_link(purpose: str, publication: Publication, token: str) -> list:
     return read_token(purpose, publication.pk, token)
 
 
+@transaction.atomic
+def _leave(
+    subscriber: Subscriber,
+    newsletter: Newsletter | None,
+    info: actions.RequestInfo,
+    send_id: int | None,
+) -> None:
+    """Unsubscribe; when the link came in a send's message, that send caused it."""
+    from hanji.sending.events import unsubscribed
+
+    if actions.unsubscribe(subscriber, newsletter, info):
+        unsubscribed(send_id, subscriber.pk, info.channel)
+
+
 @csrf_exempt  # RFC 8058: mail providers POST with no token or cookie; the link is the secret
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     publication = publication_of(request)
     try:
-        subscriber_id, newsletter_id = _read_link(UNSUBSCRIBE, publication, token)
-    except (BadToken, TypeError, ValueError) as error:
+        subscriber_id, newsletter_id, send_id = read_unsubscribe_token(publication.pk, token)
+    except BadToken as error:
         if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
             return HttpResponse(status=400)
-        return bad_link(request, error if isinstance(error, BadToken) else BadToken("invalid"))
+        return bad_link(request, error)
     subscriber = Subscriber.objects.filter(publication=publication, pk=subscriber_id).first()
     newsletter = (
         Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()
@@ -171,7 +186,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         )
     info = request_info(request, "one-click" if one_click else "unsubscribe link")
     if one_click:
-        actions.unsubscribe(subscriber, newsletter, info)
+        _leave(subscriber, newsletter, info, send_id)
         return HttpResponse(status=200)
     # Only what the page's form offers, as its choice says: a POST that names neither (no
     # body, a scanner, another form) is shown the page again, never taken as "everything".
@@ -179,7 +194,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     scope = request.POST.get("scope")
     if request.method == "POST" and scope in choices:
         everything = scope == "all"
-        actions.unsubscribe(subscriber, None if everything else newsletter, info)
+        _leave(subscriber, None if everything else newsletter, info, send_id)
         return render(
             request,
             "subscribers/unsubscribed.html",

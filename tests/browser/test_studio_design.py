@@ -117,7 +117,9 @@ def test_deleting_a_post_asks_in_a_dialog_first(studio_page, live_server, owner,
     dialog = page.locator("dialog.confirm-dialog")
     assert "지울 글" in dialog.inner_text()
     dialog.locator("button", has_text="Cancel").click()
-    assert dialog.count() == 0 and draft.__class__.objects.filter(pk=draft.pk).exists()
+    # The dialog is removed on its close event, a moment after the click returns.
+    expect(dialog).to_have_count(0)
+    assert draft.__class__.objects.filter(pk=draft.pk).exists()
     page.click("button.danger")
     page.click("dialog.confirm-dialog button.danger")
     page.wait_for_url("**/posts/")

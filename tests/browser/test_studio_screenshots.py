@@ -71,6 +71,35 @@ def studio_screens(base: str, world) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.fixture
+def emailed(studio_world):
+    """The sent post's email figures, as if its three readers had read and clicked."""
+    from hanji.analytics.models import LinkFigures, SendFigures
+    from hanji.sending.models import SendLink
+
+    send = studio_world["send"]
+    SendFigures.objects.update_or_create(
+        send=send,
+        defaults=dict(
+            publication_id=send.publication_id, post_id=send.post_id, sent=1240, bounced=12,
+            bounced_late=9, unique_opens=548, opens=731, machine_opens=312, unique_clicks=97,
+            clicks=141, unsubscribes=3, complaints=0,
+        ),
+    )  # fmt: skip
+    for position, url, clicks in [
+        (0, "https://example.com/hanji/paper-makers-of-jeonju-and-their-winter-mulberry", 88),
+        (1, "https://example.com/events", 41),
+        (2, "https://www.youtube.com/watch?v=dQw4w9WgXcQ", 12),
+    ]:
+        SendLink.objects.update_or_create(send=send, position=position, defaults={"url": url})
+        LinkFigures.objects.update_or_create(
+            send=send,
+            position=position,
+            defaults={"clicks": clicks, "unique_clicks": clicks * 2 // 3},
+        )
+    return studio_world
+
+
 def _choose_language(page, base: str, language: str) -> None:
     page.goto(f"{base}/studio/")
     page.select_option("#language-switch", language)
@@ -82,6 +111,7 @@ def test_every_studio_screen_is_shot_in_both_languages_at_both_widths(
     studio_page,
     live_server,
     studio_world,
+    emailed,
     owner,
     language,
     settings,

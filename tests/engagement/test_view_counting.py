@@ -217,3 +217,21 @@ def test_a_backlog_after_a_worker_outage_is_judged_in_order_of_time(post):
     # 120 counts; 110 and 100 repeat it; 60 counts; 45 repeats it; now counts.
     assert fold_views() == 3
     assert views_of(post) == 3
+
+
+def test_the_file_spool_keeps_its_file_open_and_follows_the_folds_rename(tmp_path):
+    from hanji.engagement.spool import FileSpool, encode
+
+    spool = FileSpool(tmp_path)
+    spool.append(encode(1, "a", 1.0))
+    first_fd = spool._fd
+    spool.append(encode(1, "b", 2.0))
+    assert spool._fd == first_fd  # no open per view
+    spool.take()  # the fold renames the pending file away
+    spool.append(encode(1, "c", 3.0))  # goes to a new pending file, not the batch
+    (batch,) = spool.batches()
+    assert [r.visitor for r in spool.read(batch)] == ["a", "b"]
+    spool.remove(batch)
+    spool.take()
+    (batch,) = spool.batches()
+    assert [r.visitor for r in spool.read(batch)] == ["c"]

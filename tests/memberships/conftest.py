@@ -10,6 +10,7 @@ from django.utils import timezone
 from hanji.memberships import actions, states
 from hanji.memberships.models import Member, Tier
 from hanji.subscribers.models import Newsletter, Subscriber, SubscriberStatus, Subscription
+from tests.browser.conftest import artifacts, studio_page  # noqa: F401
 from tests.sending.conftest import fast_retries, mail_to, send_now, smtp_server  # noqa: F401
 
 

@@ -15,7 +15,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 STRIPE_KEY = "sk_test_hanji_fake"
 STRIPE_WEBHOOK_SECRET = "whsec_stripe_test_secret"
@@ -101,13 +101,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._route("POST", self._body())
 
+    def do_DELETE(self) -> None:
+        self._route("DELETE", self._body())
+
     def _route(self, method: str, body: bytes) -> None:
-        path = urlsplit(self.path).path
+        path, query = urlsplit(self.path).path, urlsplit(self.path).query
         if path.startswith(("/pay/", "/browser-sdk")):  # the provider's own page or script
             self._answer(*self.fake.page(method, path, body))
             return
         with self.fake.lock:
             self.fake.requests.append((method, path))
+            self.fake.query = query
             status, answer = self.fake.handle(method, path, body, self.headers)
         self._answer(status, answer)
 
@@ -121,6 +125,7 @@ class FakeStripe(_Server):
         self.sessions: dict[str, dict] = {}
         self.subscriptions: dict[str, dict] = {}
         self.coupons: dict[str, dict] = {}
+        self.query = ""  # the query string of the request being answered
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self.ids):06d}"
@@ -168,6 +173,9 @@ class FakeStripe(_Server):
                         "interval"
                     ]
                     sub["items"]["data"][0]["price"]["unit_amount"] = int(price["unit_amount"])
+            expand = _nest(parse_qsl(self.query)).get("expand") or []
+            if "discounts" not in expand:  # each discount as its id unless expanded
+                return 200, {**sub, "discounts": [d["id"] for d in sub.get("discounts", [])]}
             return 200, sub
         if method == "POST" and path == "/v1/coupons":
             coupon = {"id": self._id("coupon"), "object": "coupon", **params}
@@ -243,12 +251,39 @@ class FakeStripe(_Server):
                     ],
                 },
             }
+            self.subscriptions[sub_id]["discounts"] = [
+                self._discount(sub_id, found["coupon"]) for found in params.get("discounts", [])
+            ]
             session.update(
                 status="complete",
                 subscription=sub_id,
                 customer=self.subscriptions[sub_id]["customer"],
             )
             return dict(session)
+
+    def _discount(self, sub_id: str, coupon_id: str) -> dict:
+        """A coupon applied to a subscription: "repeating" ones end after their months."""
+        coupon = self.coupons[coupon_id]
+        start = int(time.time())
+        months = int(coupon.get("duration_in_months") or 0)
+        repeating = coupon.get("duration") == "repeating"
+        return {
+            "id": self._id("di"),
+            "object": "discount",
+            "source": {"type": "coupon", "coupon": coupon_id},
+            "subscription": sub_id,
+            "start": start,
+            "end": start + months * 30 * 86400 if repeating else None,
+        }
+
+    def end_discounts(self, sub_id: str) -> dict:
+        """What Stripe does when a coupon's months are over: the discount leaves the
+        subscription (customer.subscription.updated says so). Returns the event's object."""
+        with self.lock:
+            sub = self.subscriptions[sub_id]
+            ended = sub["discounts"]
+            sub["discounts"] = []
+            return {**sub, "previous_attributes": {"discounts": [d["id"] for d in ended]}}
 
     def set_status(self, sub_id: str, status: str, **changes) -> dict:
         with self.lock:
@@ -284,12 +319,15 @@ class FakePortOne(_Server):
         self.failing_keys: set[str] = set()
         self.charged: dict[str, int] = {}  # payment id -> how many times money moved
         self.tamper: dict[str, int] = {}  # payment id -> the amount the PG "actually" took
+        self.billing_keys: dict[str, dict] = {}  # issued by the browser SDK stub
 
     def handle(self, method, path, body, headers):
         if headers.get("Authorization") != f"PortOne {PORTONE_SECRET}":
             return 401, {"type": "UNAUTHORIZED", "message": "인증 정보가 올바르지 않습니다."}
         if match := re.fullmatch(r"/payments/([^/]+)/billing-key", path):
             return self._pay(match[1], json.loads(body))
+        if match := re.fullmatch(r"/billing-keys/([^/]+)", path):
+            return self._billing_key(method, unquote(match[1]))
         if method == "GET" and (match := re.fullmatch(r"/payments/([^/]+)", path)):
             payment = self.payments.get(match[1])
             if payment is None:
@@ -297,10 +335,59 @@ class FakePortOne(_Server):
             return 200, payment
         return 404, {"type": "INVALID_REQUEST", "message": f"{method} {path}"}
 
+    def _billing_key(self, method: str, key: str):
+        """GET /billing-keys/{billingKey} (the key's info) and DELETE (PortOne forgets it)."""
+        info = self.billing_keys.get(key)
+        if info is None:
+            return 404, {"type": "BILLING_KEY_NOT_FOUND", "message": "빌링키가 존재하지 않습니다."}
+        if method == "GET":
+            return 200, info
+        if method != "DELETE":
+            return 404, {"type": "INVALID_REQUEST", "message": f"{method} billing key"}
+        if info["status"] == "DELETED":
+            return 409, {
+                "type": "BILLING_KEY_ALREADY_DELETED",
+                "message": "이미 삭제된 빌링키입니다.",
+            }
+        info.update(status="DELETED", deletedAt=_now_iso())
+        return 200, {"deletedAt": info["deletedAt"]}
+
+    def issue_billing_key(
+        self, customer_id: str, issue_id: str = "", store_id: str = "store-test"
+    ) -> str:
+        """What requestIssueBillingKey does at PortOne when the card is accepted."""
+        key = f"billing-key-{len(self.billing_keys) + 1}"
+        self.billing_keys[key] = {
+            "status": "ISSUED",
+            "billingKey": key,
+            "merchantId": "merchant-1",
+            "storeId": store_id,
+            "channels": [
+                {
+                    "type": "TEST",
+                    "id": "channel-1",
+                    "key": "channel-key-test",
+                    "name": "토스페이먼츠 테스트",
+                    "pgProvider": "TOSSPAYMENTS",
+                    "pgMerchantId": "tosstest",
+                }
+            ],
+            "customer": {"id": customer_id},
+            "issueId": issue_id,
+            "requestedAt": _now_iso(),
+            "issuedAt": _now_iso(),
+        }
+        return key
+
     def _pay(self, payment_id: str, request: dict):
         found = self.payments.get(payment_id)
         if found and found["status"] == "PAID":
             return 409, {"type": "ALREADY_PAID", "message": "이미 결제가 완료된 결제 건입니다."}
+        if self.billing_keys.get(request["billingKey"], {}).get("status") == "DELETED":
+            return 409, {
+                "type": "BILLING_KEY_ALREADY_DELETED",
+                "message": "이미 삭제된 빌링키입니다.",
+            }
         total = request["amount"]["total"]
         base = {
             "id": payment_id,
@@ -346,7 +433,18 @@ class FakePortOne(_Server):
 
     def page(self, method: str, path: str, body: bytes = b""):
         """PortOne's browser SDK, stubbed: requestIssueBillingKey answers with a billing key
-        at once (the card window is PortOne's, not ours to test)."""
+        PortOne now holds for the customer, at once (the card window is PortOne's, not ours
+        to test)."""
+        cors = {"Access-Control-Allow-Origin": "*", "Content-Type": "application/json"}
+        if method == "POST" and path == "/browser-sdk/issue":
+            request = json.loads(body or b"{}")
+            with self.lock:
+                key = self.issue_billing_key(
+                    str((request.get("customer") or {}).get("customerId", "")),
+                    str(request.get("issueId", "")),
+                    str(request.get("storeId", "")),
+                )
+            return 200, json.dumps({"billingKey": key}), cors
         if method == "POST" and path.startswith("/browser-sdk/pay/"):
             # What PortOne's payment window does when the reader pays: the payment exists.
             payment_id = path.rsplit("/", 1)[1]
@@ -360,7 +458,8 @@ class FakePortOne(_Server):
         script = (
             "window.PortOne = {requestIssueBillingKey: function (params) {"
             " window.__portoneParams = params;"
-            " return Promise.resolve({billingKey: 'billing-key-from-browser'}); },"
+            f" return fetch('{self.url}/browser-sdk/issue', {{method: 'POST',"
+            " body: JSON.stringify(params)}).then(function (r) { return r.json(); }); },"
             " requestPayment: function (params) { window.__portoneParams = params;"
             f" return fetch('{self.url}/browser-sdk/pay/' + params.paymentId,"
             " {method: 'POST', body: String(params.totalAmount)})"

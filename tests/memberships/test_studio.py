@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -157,3 +158,10 @@ def test_the_creator_makes_a_coupon_and_a_bad_one_is_explained(owner_client, pub
     bad = owner_client.post(url, {"code": "BAD", "kind": "percent", "value": 150})
     assert bad.status_code == 200 and Coupon.objects.count() == 1
     assert "SPRING" in owner_client.get(url).content.decode()
+
+
+def test_the_provider_menu_says_what_no_provider_means(owner_client, publication):
+    owner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the wording checked is English
+    html = owner_client.get(f"/studio/p/{publication.slug}/members/billing/").content.decode()
+    assert '<option value="" selected>None yet: readers cannot pay</option>' in html
+    assert "---------" not in html and "Select an option" not in html

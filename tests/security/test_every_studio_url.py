@@ -101,6 +101,7 @@ WHO = {
     "studio:analytics": "author",
     "studio:analytics_csv": "author",
     "studio:post_analytics_csv": "editor",
+    "studio:post_links_csv": "editor",
     "studio:settings_business": "admin",
     "studio:settings_engagement": "admin",
     "studio:settings_sending": "admin",

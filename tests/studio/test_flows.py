@@ -355,8 +355,8 @@ def test_the_subscriber_list_pages_by_keyset_and_exports_with_its_filters(
     with django_assert_max_num_queries(14):
         page = client.get(url).content.decode()
     assert "reader119@example.org" in page and "reader0@example.org" not in page
-    before = re.search(r"before_id=(\d+)", page).group(1)
-    older = client.get(url, {"before_id": before}).content.decode()
+    before = re.search(r"before=(\d+)", page).group(1)
+    older = client.get(url, {"before": before}).content.decode()
     assert "reader69@example.org" in older
     export = client.get(reverse("studio:subscriber_export", args=["weekly"]), {"q": "reader11"})
     text = b"".join(export.streaming_content).decode()
@@ -442,8 +442,8 @@ def test_an_admin_cannot_hand_out_ownership_and_the_last_owner_stays(
 
 
 def test_the_editor_never_drops_a_members_only_block(client, owner, make_post):
-    """The editor has no node for members-only blocks: a save that would unwrap one (making a
-    chat room's password public) is refused, and the words are kept in the history."""
+    """A save that would unwrap a members-only block (making a chat room's password public) is
+    refused, and the words are kept in the history; deleting the block with its text saves."""
     from hanji.posts.actions import save_post
 
     post = make_post(title="비밀 있는 글", publish=False)
@@ -467,3 +467,10 @@ def test_the_editor_never_drops_a_members_only_block(client, owner, make_post):
     post.refresh_from_db()
     assert 'data-hanji="members"' in post.body
     assert post.revisions.filter(body__contains="비밀번호 1234").exists()
+    gone = client.post(
+        reverse("studio:post_autosave", args=["weekly", post.pk]),
+        _form(post, body="<p>소개</p>"),
+    )
+    assert gone.status_code == 200
+    post.refresh_from_db()
+    assert "data-hanji" not in post.body and "비밀번호" not in post.body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
@@ -233,10 +235,14 @@ def test_the_instance_outbox_shows_every_email_to_superusers_only(
     assert "남의 편지" in client.get(f"/studio/p/{other_publication.slug}/outbox/").content.decode()
 
 
-def test_the_outbox_pages_and_rejects_bad_page_numbers(client, owner, publication):
+def test_the_outbox_pages_and_rejects_bad_page_cursors(client, owner, publication):
     for i in range(51):
         store_email(publication, subject=f"편지 {i}")
     client.force_login(owner)
-    assert "편지 0" in client.get(f"{BOX}?page=2").content.decode()
-    assert client.get(f"{BOX}?page=3").status_code == 404
-    assert client.get(f"{BOX}?page=x").status_code == 404
+    first = client.get(BOX).content.decode()
+    assert "편지 50" in first and "편지 0<" not in first
+    older = re.search(r'href="([^"]*before=[^"]*)" rel="next"', first).group(1)
+    second = client.get(older.replace("&amp;", "&")).content.decode()
+    assert "편지 0" in second and 'rel="next"' not in second
+    assert client.get(f"{BOX}?before=x").status_code == 404
+    assert client.get(f"{BOX}?before=2026-13-01~5").status_code == 404

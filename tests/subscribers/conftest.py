@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from hanji.subscribers import counts
 from hanji.subscribers.models import Newsletter, Subscriber, SubscriberStatus, Subscription
 
 
@@ -37,6 +38,8 @@ def make_subscriber(publication):
             created_at=fields.pop("created_at", timezone.now()),
             **fields,
         )
+        # As the actions do: the publication's counters (once counted) include the row.
+        counts.added(subscriber.publication_id, status)
         for newsletter in newsletters:
             Subscription.objects.create(subscriber=subscriber, newsletter=newsletter)
         return subscriber

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0001_post_days'),
+        ('analytics', '0003_send_figures'),
         ('posts', '0002_postrevision'),
         ('publications', '0002_domain_verification'),
         ('subscribers', '0010_import_duplicate_count'),
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             name='SignupSource',
             fields=[
                 ('subscriber', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='signup_source', serialize=False, to='subscribers.subscriber')),
-                ('kind', models.CharField(choices=[('home', 'Home page form'), ('post', 'Post page form'), ('embed', 'Embedded form'), ('page', 'Subscribe page'), ('import', 'Import'), ('api', 'API'), ('studio', 'Added in the studio'), ('other', 'Other')], default='other', max_length=8)),
+                ('kind', models.CharField(choices=[('home', 'Home page form'), ('post', 'Post page form'), ('embed', 'Embedded form'), ('page', 'Subscribe page'), ('import', 'Import'), ('api', 'API'), ('studio', 'Added in the studio'), ('gift', 'Gift membership'), ('other', 'Other')], default='other', max_length=8)),
                 ('channel', models.CharField(choices=[('direct', 'Direct'), ('internal', 'Your own pages'), ('search', 'Search engines'), ('social', 'Social networks'), ('email', 'Email'), ('site', 'Other websites'), ('utm', 'Campaign (utm_source)')], default='direct', max_length=8)),
                 ('referrer_host', models.CharField(blank=True, max_length=64)),
                 ('utm_source', models.CharField(blank=True, max_length=40)),
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField()),
-                ('kind', models.CharField(choices=[('home', 'Home page form'), ('post', 'Post page form'), ('embed', 'Embedded form'), ('page', 'Subscribe page'), ('import', 'Import'), ('api', 'API'), ('studio', 'Added in the studio'), ('other', 'Other')], max_length=8)),
+                ('kind', models.CharField(choices=[('home', 'Home page form'), ('post', 'Post page form'), ('embed', 'Embedded form'), ('page', 'Subscribe page'), ('import', 'Import'), ('api', 'API'), ('studio', 'Added in the studio'), ('gift', 'Gift membership'), ('other', 'Other')], max_length=8)),
                 ('gained', models.PositiveIntegerField(default=0)),
                 ('lost', models.PositiveIntegerField(default=0)),
             ],

@@ -346,7 +346,70 @@ class PortOneProvider:
         """Nothing to tell PortOne: the next renewal charges the new period's price."""
 
     def manage_url(self, member: Member, return_url: str) -> str:
-        return return_url  # the card is changed on Hanji's own account page
+        from django.urls import reverse
+
+        return reverse("memberships:card")  # the card is changed on Hanji's own page
+
+    # --- card change ----------------------------------------------------------------------
+
+    def start_card_change(self, member: Member, issue_id: str) -> CheckoutStart:
+        """Parameters of the browser SDK's requestIssueBillingKey for a new card."""
+        return CheckoutStart(
+            browser={
+                "storeId": self.settings.portone_store_id,
+                "channelKey": self.settings.portone_channel_key,
+                "billingKeyMethod": "CARD",
+                "issueId": issue_id,
+                "issueName": member.tier.name,
+                "customer": {
+                    "customerId": customer_of(member),
+                    "email": member.subscriber.email,
+                },
+            }
+        )
+
+    def check_billing_key(self, member: Member, billing_key: str) -> None:
+        """The API's word that `billing_key` is issued, in this store, to this member
+        (`GET /billing-keys/{billingKey}`); ProviderError with the reason otherwise."""
+        from portone_server_sdk.errors import PortOneError
+
+        try:
+            info = self._payments().billing_key.get_billing_key_info(billing_key=billing_key)
+        except PortOneError as error:
+            raise ProviderError(_failure(error)) from None
+        except ValueError as error:  # an answer the SDK does not know
+            raise ProviderError(f"unreadable billing key answer: {str(error)[:100]}") from None
+        status = getattr(info, "status", "")
+        if type(info).__name__ != "IssuedBillingKeyInfo" and status != "ISSUED":
+            raise ProviderError("the billing key is not issued")
+        store = self.settings.portone_store_id
+        if store and getattr(info, "store_id", store) != store:
+            raise ProviderError("the billing key belongs to another store")
+        customer = getattr(getattr(info, "customer", None), "id", None) or ""
+        if customer != customer_of(member):
+            raise ProviderError("the billing key was issued to another customer")
+
+    def delete_billing_key(self, billing_key: str) -> bool:
+        """`DELETE /billing-keys/{billingKey}`; True when PortOne no longer holds it."""
+        from portone_server_sdk.errors import (
+            BillingKeyAlreadyDeletedError,
+            BillingKeyNotFoundError,
+            PortOneError,
+        )
+
+        try:
+            self._payments().billing_key.delete_billing_key(billing_key=billing_key)
+        except (BillingKeyAlreadyDeletedError, BillingKeyNotFoundError):
+            return True
+        except (PortOneError, ValueError) as error:
+            logger.warning("PortOne: the old billing key was not deleted: %s", _failure(error))
+            return False
+        return True
+
+
+def customer_of(member: Member) -> str:
+    """The customer id Hanji gives PortOne for a member (the checkout's own)."""
+    return member.provider_customer or f"hanji-{member.subscriber_id}"
 
 
 def _failure(error: Exception) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,7 +98,9 @@ class StripeProvider:
         return "ignored"
 
     def _subscription(self, subscription_id: str) -> dict[str, Any]:
-        return self._client().v1.subscriptions.retrieve(subscription_id).to_dict()
+        # Each discount whole (its coupon and when it ends), not only its id.
+        sub = self._client().v1.subscriptions.retrieve(subscription_id, {"expand": ["discounts"]})
+        return sub.to_dict()
 
     @staticmethod
     def _state(sub: dict[str, Any]) -> tuple[str, datetime | None, bool]:
@@ -108,10 +111,24 @@ class StripeProvider:
         return target, _time(end), bool(sub.get("cancel_at_period_end"))
 
     def _sync(self, member: Member, subscription_id: str) -> str:
-        target, end, cancelling = self._state(self._subscription(subscription_id))
+        sub = self._subscription(subscription_id)
+        target, end, cancelling = self._state(sub)
         if not target:
             return "subscription not started yet"
+        self._sync_price(member, sub)
         return events.sync_status(member, target, end, cancelling)
+
+    @staticmethod
+    def _sync_price(member: Member, sub: dict[str, Any]) -> None:
+        """The member's price and discount as the subscription has them now: a coupon "for
+        N months" ends at Stripe (the discount leaves the subscription, announced by
+        customer.subscription.updated), and from then on the member pays the full price."""
+        items = (sub.get("items") or {}).get("data") or []
+        amount = (items[0].get("price") or {}).get("unit_amount") if items else None
+        if amount is None:
+            return
+        amount = int(amount)
+        events.set_price(member, amount, _discounted(member, sub, amount))
 
     def _checkout_completed(self, publication, session: dict[str, Any]) -> str:
         if str(session.get("client_reference_id") or "").startswith("gift-"):
@@ -140,6 +157,7 @@ class StripeProvider:
             customer=str(session.get("customer") or ""),
             subscription=str(sub["id"]),
         )
+        self._sync_price(member, sub)
         return events.sync_status(member, target, end, cancelling)
 
     def _member(self, publication, subscription_id: str) -> Member | None:
@@ -360,3 +378,29 @@ class StripeProvider:
             {"customer": member.provider_customer, "return_url": return_url}
         )
         return session.url
+
+
+def _discounted(member: Member, sub: dict[str, Any], amount: int) -> int | None:
+    """The price after the subscription's discount still running, or None for none."""
+    from hanji.memberships.models import Coupon
+
+    now = time.time()
+    for discount in sub.get("discounts") or []:
+        if not isinstance(discount, dict):  # an id: not expanded, nothing to read
+            logger.warning("Stripe subscription %s: a discount was not expanded", sub.get("id"))
+            continue
+        if discount.get("end") and discount["end"] <= now:
+            continue
+        coupon = (discount.get("source") or {}).get("coupon") or discount.get("coupon")
+        coupon_id = coupon if isinstance(coupon, str) else (coupon or {}).get("id", "")
+        ours = Coupon.objects.filter(
+            publication_id=member.publication_id, stripe_coupon_id=coupon_id
+        ).first()
+        if ours is not None:
+            return ours.discounted(amount)
+        if isinstance(coupon, dict) and coupon.get("percent_off") is not None:
+            off = float(coupon["percent_off"])
+            return max(0, amount - int(amount * min(off, 100) // 100))
+        if isinstance(coupon, dict) and coupon.get("amount_off") is not None:
+            return max(0, amount - int(coupon["amount_off"]))
+    return None

@@ -1,9 +1,11 @@
-"""Analytics screens (issue 15): a post's web figures by day, and the publication's
-subscribers gained and lost, top posts and traffic sources; each chart with its CSV."""
+"""Analytics screens (issue 15): a post's figures (web views by day, its email: sent,
+delivered, opens, clicks per link, unsubscribes, with its comments and likes), and the
+publication's subscribers gained and lost, top posts and traffic sources; each chart and table
+with its CSV."""
 
 from __future__ import annotations
 
-import csv
+import itertools
 import zoneinfo
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,10 +15,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from hanji.analytics import publication as figures
-from hanji.analytics.charts import bar_chart, diverging_chart
-from hanji.analytics.queries import DateRange, parse_range, post_days, publication_days
+from hanji.analytics.charts import bar_chart, diverging_chart, rate_chart
+from hanji.analytics.queries import (
+    DateRange,
+    parse_range,
+    post_days,
+    post_email,
+    post_links,
+    post_reactions,
+    publication_days,
+    send_rates,
+)
 from hanji.studio.queries import Access, get_post_for_access
 from hanji.studio.views.base import context, publication_view
+from hanji.studio.views.plumbing import csv_download
+from hanji.subscribers.exporter import neutralize
 
 
 def _range(request: HttpRequest, access: Access) -> DateRange:
@@ -46,6 +59,9 @@ def post_analytics(request: HttpRequest, access: Access, post_id: int) -> HttpRe
             signups=sum(d.signups for d in days),
             paid_signups=sum(d.paid_signups for d in days),
             sources=figures.post_sources(post, dates),
+            email=post_email(post),
+            links=post_links(post),
+            reactions=post_reactions(post),
         ),
     )
 
@@ -55,25 +71,19 @@ def post_analytics(request: HttpRequest, access: Access, post_id: int) -> HttpRe
 def post_analytics_csv(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
     post = get_post_for_access(access, post_id)
     dates = _range(request, access)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"post-{post.pk}-{dates.start}-{dates.end}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(["date", "views", "unique_visitors", "signups", "paid_signups"])
-    for day in post_days(post, dates):
-        writer.writerow(
-            [day.day.isoformat(), day.views, day.visitors, day.signups, day.paid_signups]
-        )
-    return response
+    rows = [
+        [day.day.isoformat(), day.views, day.visitors, day.signups, day.paid_signups]
+        for day in post_days(post, dates)
+    ]
+    header = ["date", "views", "unique_visitors", "signups", "paid_signups"]
+    return _csv(f"post-{post.pk}-{dates.start}-{dates.end}.csv", header, rows)
 
 
 def _csv(name: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    """A table as a CSV download; text (titles, hosts, URLs) is kept from running as a
+    formula in a spreadsheet."""
+    cells = ([neutralize(c) if isinstance(c, str) else c for c in row] for row in rows)
+    return csv_download(itertools.chain([header], cells), name)
 
 
 def _membership_figures(access: Access) -> dict | None:
@@ -95,6 +105,7 @@ def publication_analytics(request: HttpRequest, access: Access) -> HttpResponse:
     days = figures.subscriber_days(publication, dates)
     web = publication_days(publication, dates)
     by_channel, hosts, campaigns = figures.publication_sources(publication, dates)
+    sends = send_rates(publication, dates)
     totals = figures.post_totals(publication, dates)
     top_views, top_visitors, top_signups = figures.with_titles(
         *(figures.top(totals, measure) for measure in ("views", "visitors", "signups"))
@@ -126,6 +137,11 @@ def publication_analytics(request: HttpRequest, access: Access) -> HttpResponse:
             by_channel=by_channel,
             hosts=hosts,
             campaigns=campaigns,
+            sends=sends,
+            sends_chart=rate_chart(
+                [(f"{s.sent_at:%m.%d} {s.subject}", s.open_rate, s.click_rate) for s in sends],
+                _("Open and click rate per send"),
+            ),
             members=_membership_figures(access),
         ),
     )
@@ -177,3 +193,12 @@ def publication_analytics_csv(request: HttpRequest, access: Access, table: str) 
     rows += [["referrer", r.channel, r.name, r.views] for r in hosts]
     rows += [["utm_source", "", r.name, r.views] for r in campaigns]
     return _csv(name, ["table", "channel", "name", "views"], rows)
+
+
+@require_safe
+@publication_view("view")
+def post_links_csv(request: HttpRequest, access: Access, post_id: int) -> HttpResponse:
+    """The per-link table of the post's email: every send of the post added up."""
+    post = get_post_for_access(access, post_id)
+    rows = [[link.url, link.clicks, link.unique_clicks] for link in post_links(post)]
+    return _csv(f"post-{post.pk}-links.csv", ["url", "clicks", "unique_clicks"], rows)

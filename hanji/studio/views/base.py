@@ -7,11 +7,10 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from hanji.core.params import MAX_PAGE, parse_int
 from hanji.studio.accounts import touch_session
 from hanji.studio.queries import Access, get_access
 
@@ -53,14 +52,6 @@ def publication_view(capability: str = "view"):
         return wrapper
 
     return decorate
-
-
-def page_number(request: HttpRequest) -> int:
-    """`?page=` (1 when absent); anything that is not a page number is a 404."""
-    number = parse_int(request.GET.get("page") or "1", high=MAX_PAGE, default=None)
-    if number is None:
-        raise Http404
-    return number
 
 
 def context(access: Access, **extra) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,13 +19,14 @@ from django.views.decorators.http import require_safe
 from hanji.core.emailkinds import kind_choices, kind_filter
 from hanji.core.emailparts import split_message
 from hanji.core.models import OutboxMessage
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import (
     Access,
     get_outbox_message,
     instance_outbox_for_user,
     outbox_for_access,
 )
-from hanji.studio.views.base import context, page_number, publication_view, studio_view
+from hanji.studio.views.base import context, publication_view, studio_view
 
 OUTBOX_PAGE = 50
 
@@ -76,22 +76,16 @@ def _list(request: HttpRequest, messages: QuerySet[OutboxMessage], extra: dict) 
     kind = request.GET.get("kind", "")
     if kind and (condition := kind_filter(kind)) is not None:
         messages = messages.filter(condition)
-    number = page_number(request)
-    paginator = Paginator(messages.order_by("-created_at", "-id"), OUTBOX_PAGE)
-    if number > paginator.num_pages:
-        raise Http404
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = keyset_page(request, messages, size=OUTBOX_PAGE, by="created_at")
     return render(
         request,
         "studio/outbox.html",
         {
-            "page": paginator.page(number),
+            "page": page,
             "query": query,
             "kind": kind,
             "kinds": kind_choices(),
             "filtered": bool(query or kind),
-            "base_query": params.urlencode(),
             **extra,
         },
     )
@@ -100,6 +94,9 @@ def _list(request: HttpRequest, messages: QuerySet[OutboxMessage], extra: dict) 
 # The open-tracking pixel of a post's email (hanji.sending's /e/o/<token>.gif). Shown in the
 # studio it would count the creator's look as a reader's open, so the outbox leaves it out.
 OPEN_PIXEL = re.compile(r"<img\b[^>]*/e/o/[^>]*>", re.IGNORECASE)
+# Its click links (/e/c/<token>/<position>/) still lead to the post's links but carry the
+# outbox mark, so the creator trying a link is not counted as a reader's click.
+CLICK_LINK = re.compile(r"(/e/c/[^\s\"'<>?#/]+/\d+/)(?=[\"'])")
 
 
 def _show(request: HttpRequest, message: OutboxMessage, part: str, extra: dict) -> HttpResponse:
@@ -114,7 +111,7 @@ def _show(request: HttpRequest, message: OutboxMessage, part: str, extra: dict) 
     if part == "html":
         if parts.html is None:
             raise Http404
-        html = OPEN_PIXEL.sub("", parts.html)
+        html = CLICK_LINK.sub(r"\1?outbox", OPEN_PIXEL.sub("", parts.html))
         response = HttpResponse(html, content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = EMAIL_CSP
         response["X-Frame-Options"] = "SAMEORIGIN"

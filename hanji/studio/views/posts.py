@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from hanji.core.params import parse_ids, parse_int
+from hanji.memberships.queries import paid_tiers
 from hanji.posts.actions import delete_post, publish_post, set_cover, unpublish_post
 from hanji.posts.models import Category, Post, PostRevision, Status, Tag, Visibility
 from hanji.posts.revisions import (
@@ -34,6 +35,7 @@ from hanji.publications.models import TeamMember
 from hanji.sending.actions import SendError, start_send_for_post
 from hanji.sending.models import Send
 from hanji.studio.editor_labels import editor_labels
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import (
     Access,
     get_post_for_access,
@@ -41,7 +43,7 @@ from hanji.studio.queries import (
     posts_for_access,
     request_user_address,
 )
-from hanji.studio.views.base import context, page_number, publication_view
+from hanji.studio.views.base import context, publication_view
 from hanji.subscribers.actions import ensure_newsletter
 from hanji.subscribers.models import Newsletter, Segment
 from hanji.subscribers.queries import segment_recipients
@@ -75,26 +77,18 @@ def post_list(request: HttpRequest, access: Access) -> HttpResponse:
             if author_id is not None
             else posts.none()
         )
-    number = page_number(request)
-    # No COUNT(*): one row more than a page says whether there is a next page.
-    rows = list(posts.order_by("-updated_at", "-id")[(number - 1) * PAGE : number * PAGE + 1])
-    if number > 1 and not rows:
-        raise Http404
+    page = keyset_page(request, posts, size=PAGE, by="updated_at")
     publication = access.publication
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "studio/posts.html",
         context(
             access,
-            posts=rows[:PAGE],
-            has_next=len(rows) > PAGE,
-            number=number,
+            posts=page.rows,
+            page=page,
             query=query,
             status=status,
             filters=request.GET,
-            base_query=params.urlencode(),
             statuses=Status.choices,
             categories=Category.objects.filter(publication=publication),
             tags=Tag.objects.filter(publication=publication)[:200],
@@ -171,6 +165,10 @@ def _editor_context(access: Access, post: Post, **extra) -> dict:
         test_to=request_user_address(access),
         now_local=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         editor_labels=editor_labels(),
+        editor_tiers=[
+            {"slug": slug, "name": name}
+            for slug, name in paid_tiers(publication).values_list("slug", "name")
+        ],
         **extra,
     )
 

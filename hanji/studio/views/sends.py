@@ -14,8 +14,9 @@ from hanji.core.params import parse_int
 from hanji.sending.actions import SendError, cancel_send, pause_send, resume_send
 from hanji.sending.models import Send
 from hanji.sending.queries import get_send_for_publication, progress, recipients_of, sends_of
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import Access
-from hanji.studio.views.base import context, page_number, publication_view
+from hanji.studio.views.base import context, publication_view
 
 PAGE = 50
 DELIVERIES_PAGE = 100
@@ -54,19 +55,8 @@ def progress_data(send: Send) -> dict:
 @require_safe
 @publication_view("send")
 def send_list(request: HttpRequest, access: Access) -> HttpResponse:
-    number = page_number(request)
-    rows = list(
-        sends_of(access.publication).order_by("-created_at", "-id")[
-            (number - 1) * PAGE : number * PAGE + 1
-        ]
-    )
-    if number > 1 and not rows:
-        raise Http404
-    return render(
-        request,
-        "studio/sends.html",
-        context(access, sends=rows[:PAGE], has_next=len(rows) > PAGE, number=number),
-    )
+    page = keyset_page(request, sends_of(access.publication), size=PAGE, by="created_at")
+    return render(request, "studio/sends.html", context(access, sends=page.rows, page=page))
 
 
 @require_safe

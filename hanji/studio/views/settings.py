@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hanji.core.params import parse_int
+from hanji.engagement.actions import update_settings
 from hanji.engagement.models import EngagementSettings
 from hanji.publications import actions as domain_actions
 from hanji.publications.domains import record_name, record_value
 from hanji.publications.models import Domain, Role, TeamMember
+from hanji.sending.actions import update_sending_settings
 from hanji.sending.dns import dns_plan
 from hanji.sending.models import sending_settings
 from hanji.studio import actions, forms
@@ -28,6 +31,7 @@ from hanji.studio.models import Invitation
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
 from hanji.studio.views.plumbing import send_test_and_say
+from hanji.subscribers.actions import save_newsletter
 from hanji.subscribers.models import Newsletter
 
 
@@ -40,19 +44,25 @@ def _screen(
     access: Access,
     screen: str,
     build: Callable[[dict | None, dict | None], list[ModelForm]],
+    save: Callable[..., object],
     **extra,
 ) -> HttpResponse:
     """One settings screen: its forms in one <form> with one save. Nothing is saved unless
-    every form on the screen is valid; the errors show under their fields."""
+    every form on the screen is valid; then `save(*cleaned_data)` calls the screen's actions
+    (the forms only check; the actions write). The errors show under their fields."""
     posted = request.method == "POST"
     bound = build(request.POST if posted else None, request.FILES if posted else None)
     if posted:
         valid = [form.is_valid() for form in bound]
         if all(valid):
-            for form in bound:
-                form.save()
-            _saved(request)
-            return redirect(request.path)
+            try:
+                with transaction.atomic():
+                    save(*[form.cleaned_data for form in bound])
+            except ValidationError as refused:
+                bound[0].add_error(None, refused)
+            else:
+                _saved(request)
+                return redirect(request.path)
     return render(
         request,
         f"studio/settings/{screen}.html",
@@ -72,6 +82,7 @@ def settings_home(request: HttpRequest, access: Access) -> HttpResponse:
         lambda data, files: [
             forms.ProfileForm(data, files, instance=access.publication, prefix="profile")
         ],
+        lambda profile: domain_actions.update_profile(access.publication, profile),
     )
 
 
@@ -87,6 +98,9 @@ def business(request: HttpRequest, access: Access) -> HttpResponse:
             forms.BusinessForm(data, instance=access.publication, prefix="business"),
             forms.LegalForm(data, instance=access.publication, prefix="legal"),
         ],
+        lambda business, legal: domain_actions.update_business(
+            access.publication, {**business, **legal}
+        ),
         legal_urls=LEGAL_URLS,
     )
 
@@ -113,6 +127,10 @@ def engagement(request: HttpRequest, access: Access) -> HttpResponse:
             forms.CommentsForm(data, instance=comments, prefix="comments"),
             forms.TrackingForm(data, instance=sending, prefix="tracking"),
         ],
+        lambda comments, tracking: (
+            update_settings(access.publication, **comments),
+            update_sending_settings(access.publication.pk, tracking),
+        ),
     )
 
 
@@ -128,6 +146,7 @@ def sending(request: HttpRequest, access: Access) -> HttpResponse:
         access,
         "sending",
         lambda data, files: [forms.TransportForm(data, instance=own, prefix="transport")],
+        lambda transport: update_sending_settings(access.publication.pk, transport),
         instance_transport=bool(django_settings.EMAIL_URL),
     )
 
@@ -165,9 +184,13 @@ def newsletters(request: HttpRequest, access: Access) -> HttpResponse:
         request.POST or None, instance=instance or Newsletter(publication=publication)
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        _saved(request)
-        return redirect("studio:newsletters", publication.slug)
+        try:
+            save_newsletter(publication, instance, form.cleaned_data)
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            _saved(request)
+            return redirect("studio:newsletters", publication.slug)
     return render(
         request,
         "studio/newsletters.html",

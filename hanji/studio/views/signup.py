@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from hanji.core import ratelimit
 from hanji.studio import actions
 from hanji.studio.accounts import sign_in
+from hanji.studio.forms import PublicationForm, SignUpForm, refuse
 from hanji.studio.views.base import studio_view
 
 
@@ -30,24 +31,23 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return render(request, "studio/signup_closed.html", status=404)
     if request.user.is_authenticated:
         return redirect("studio:publication_new")
-    error = ""
-    data = request.POST
-    if request.method == "POST":
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         if not ratelimit.allow(
             "studio-signup", ratelimit.client_ip(request), limit=10, period=3600
         ):
-            error = _("Too many sign-ups from your network. Try again in an hour.")
+            form.add_error(None, _("Too many sign-ups from your network. Try again in an hour."))
         else:
             try:
                 user, publication = actions.sign_up(
-                    data.get("email", ""),
-                    data.get("password", ""),
-                    name=data.get("name", ""),
-                    slug=data.get("slug", ""),
-                    language=data.get("language", "ko"),
+                    form.cleaned_data["email"],
+                    form.cleaned_data["password"],
+                    name=form.cleaned_data["name"],
+                    slug=form.cleaned_data["slug"],
+                    language=form.cleaned_data["language"],
                 )
             except actions.StudioError as refused:
-                error = str(refused)
+                refuse(form, refused)
             else:
                 sign_in(request, user, second_factor=False)
                 messages.success(
@@ -59,8 +59,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "studio/signup.html",
-        {"error": error, "data": data, "base_url": settings.HANJI_BASE_URL},
-        status=400 if error else 200,
+        {"form": form, "base_url": settings.HANJI_BASE_URL},
+        status=400 if form.errors else 200,
     )
 
 
@@ -69,17 +69,12 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 def publication_new(request: HttpRequest) -> HttpResponse:
     if not (settings.HANJI_ALLOW_SIGNUPS or request.user.is_staff):
         raise PermissionDenied
-    error = ""
-    if request.method == "POST":
+    form = PublicationForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
-            publication = actions.start_publication(
-                request.user,
-                name=request.POST.get("name", ""),
-                slug=request.POST.get("slug", ""),
-                language=request.POST.get("language", "ko"),
-            )
+            publication = actions.start_publication(request.user, **form.cleaned_data)
         except actions.StudioError as refused:
-            error = str(refused)
+            refuse(form, refused)
         else:
             messages.success(
                 request,
@@ -90,8 +85,8 @@ def publication_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "studio/publication_new.html",
-        {"error": error, "data": request.POST, "base_url": settings.HANJI_BASE_URL},
-        status=400 if error else 200,
+        {"form": form, "base_url": settings.HANJI_BASE_URL},
+        status=400 if form.errors else 200,
     )
 
 

@@ -18,6 +18,9 @@ from hanji.core.params import parse_ids, parse_int
 from hanji.core.ratelimit import client_ip
 from hanji.sending.queries import received_by
 from hanji.studio import stats
+from hanji.studio.forms import SegmentForm, SubscriberAddForm, refuse
+from hanji.studio.pages import PARAM as PAGE_PARAM
+from hanji.studio.pages import keyset_page
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
 from hanji.studio.views.plumbing import csv_download
@@ -94,24 +97,20 @@ def _filtered(access: Access, params) -> tuple:
 @publication_view("subscribers")
 def subscriber_list(request: HttpRequest, access: Access) -> HttpResponse:
     queryset, filtered = _filtered(access, request.GET)
-    before = parse_int(request.GET.get("before_id"), default=None)
-    if before is not None:
-        queryset = queryset.filter(pk__lt=before)
-    # Newest first by id, one page at a time (keyset: no OFFSET, no COUNT over a million).
-    rows = list(
-        queryset.order_by("-id").only(
-            "id", "email", "name", "status", "tags", "source", "created_at"
-        )[: PAGE + 1]
+    page = keyset_page(
+        request,
+        queryset.only("id", "email", "name", "status", "tags", "source", "created_at"),
+        size=PAGE,
     )
     params = request.GET.copy()
-    params.pop("before_id", None)
+    params.pop(PAGE_PARAM, None)
     return render(
         request,
         "studio/subscribers.html",
         context(
             access,
-            subscribers=rows[:PAGE],
-            next_before=rows[PAGE - 1].pk if len(rows) > PAGE else None,
+            subscribers=page.rows,
+            page=page,
             figures=stats.subscriber_stats(access.publication),
             filtered=filtered,
             params=request.GET,
@@ -188,19 +187,22 @@ def subscriber_detail(request: HttpRequest, access: Access, subscriber_id: int) 
 @publication_view("subscribers")
 def subscriber_add(request: HttpRequest, access: Access) -> HttpResponse:
     """Add one address: it gets the confirmation email (double opt-in), like the form."""
-    error = ""
-    if request.method == "POST":
+    newsletters = list(Newsletter.objects.filter(publication=access.publication))
+    form = SubscriberAddForm(
+        request.POST if request.method == "POST" else None, newsletters=newsletters
+    )
+    if form.is_valid():
         try:
             subscribe(
                 access.publication,
-                request.POST.get("email", ""),
-                name=request.POST.get("name", ""),
-                newsletter_ids=request.POST.getlist("newsletters"),
+                form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                newsletter_ids=form.cleaned_data["newsletters"],
                 info=_info(request),
                 kind="studio",
             )
         except InvalidEmail as invalid:
-            error = str(invalid.message)
+            form.add_error("email", str(invalid.message))
         else:
             messages.success(
                 request, _("The address is added; it receives the confirmation email.")
@@ -209,12 +211,8 @@ def subscriber_add(request: HttpRequest, access: Access) -> HttpResponse:
     return render(
         request,
         "studio/subscriber_add.html",
-        context(
-            access,
-            error=error,
-            newsletters=Newsletter.objects.filter(publication=access.publication),
-        ),
-        status=400 if error else 200,
+        context(access, form=form),
+        status=400 if form.errors else 200,
     )
 
 
@@ -224,17 +222,17 @@ def subscriber_add(request: HttpRequest, access: Access) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @publication_view("subscribers")
 def segments(request: HttpRequest, access: Access) -> HttpResponse:
-    error = ""
-    if request.method == "POST":
-        if request.POST.get("action") == "delete":
-            delete_segment(access.publication, parse_int(request.POST.get("segment")))
-            return redirect("studio:segments", access.publication.slug)
-        data = request.POST.dict()
-        data["statuses"] = request.POST.getlist("statuses")
+    newsletters = list(Newsletter.objects.filter(publication=access.publication))
+    posted = request.method == "POST" and request.POST.get("action") != "delete"
+    form = SegmentForm(request.POST if posted else None, newsletters=newsletters)
+    if request.method == "POST" and not posted:
+        delete_segment(access.publication, parse_int(request.POST.get("segment")))
+        return redirect("studio:segments", access.publication.slug)
+    if form.is_valid():
         try:
-            save_segment(access.publication, data)
+            save_segment(access.publication, form.cleaned_data)
         except Refused as refused:
-            error = str(refused)
+            refuse(form, refused)
         else:
             messages.success(request, _("Segment saved."))
             return redirect("studio:segments", access.publication.slug)
@@ -248,12 +246,9 @@ def segments(request: HttpRequest, access: Access) -> HttpResponse:
         context(
             access,
             segments=rows,
-            error=error,
-            statuses=SubscriberStatus.choices,
-            sources=Source.choices,
-            newsletters=Newsletter.objects.filter(publication=access.publication),
+            form=form,
         ),
-        status=400 if error else 200,
+        status=400 if form.errors else 200,
     )
 
 

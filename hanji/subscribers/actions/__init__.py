@@ -45,7 +45,13 @@ from hanji.subscribers.actions.mail import (
     mail_sign_in_link,
     mail_welcome,
 )
-from hanji.subscribers.actions.staff import delete_segment, save_segment, set_subscriber_tags
+from hanji.subscribers.actions.staff import (
+    NEWSLETTER_FIELDS,
+    delete_segment,
+    save_newsletter,
+    save_segment,
+    set_subscriber_tags,
+)
 from hanji.subscribers.actions.subscribe import (
     CONFIRM,
     CONFIRM_MAX_AGE,
@@ -66,6 +72,7 @@ __all__ = [
     "EMAIL_CHANGE",
     "EMAIL_CHANGE_MAX_AGE",
     "MAIL_INTERVAL",
+    "NEWSLETTER_FIELDS",
     "SIGN_IN",
     "SIGN_IN_MAX_AGE",
     "EmailTaken",
@@ -92,6 +99,7 @@ __all__ = [
     "read_confirm_token",
     "read_email_change_token",
     "read_sign_in_token",
+    "save_newsletter",
     "save_segment",
     "request_email_change",
     "request_sign_in",

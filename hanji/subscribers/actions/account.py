@@ -14,7 +14,7 @@ from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.publications.models import Publication
-from hanji.subscribers import figures, queue
+from hanji.subscribers import counts, figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -98,6 +98,7 @@ def sign_in(publication: Publication, token: str, info: RequestInfo | None = Non
     subscriber.token_version += 1
     # Opening a link from the mailbox proves it: a pending reader is confirmed by it.
     if subscriber.status == SubscriberStatus.PENDING:
+        counts.moved(publication.pk, SubscriberStatus.PENDING, SubscriberStatus.ACTIVE)
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.confirmed_at = timezone.now()
         statement = _("Confirmed by signing in with a link sent by email.")
@@ -130,12 +131,16 @@ def set_newsletters(
         return
     added = join_newsletters(subscriber, valid - current)
     leave_newsletters(subscriber, current - valid)
-    if subscriber.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
-        subscriber.status = SubscriberStatus.ACTIVE
-        subscriber.unsubscribed_at = None
-        subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
-        count_gained(subscriber)
-        added = valid
+    # Conditional on the status it had: a change made meanwhile is not counted twice.
+    for old in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
+        if Subscriber.objects.filter(pk=subscriber.pk, status=old).update(
+            status=SubscriberStatus.ACTIVE, unsubscribed_at=None, updated_at=timezone.now()
+        ):
+            counts.moved(subscriber.publication_id, old, SubscriberStatus.ACTIVE)
+            count_gained(subscriber)
+            subscriber.status = SubscriberStatus.ACTIVE
+            subscriber.unsubscribed_at = None
+            added = valid
     if added or current - valid:
         names = ", ".join(
             Newsletter.objects.filter(pk__in=valid)
@@ -266,6 +271,14 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
     The consent log stays (it is the proof the law asks for, and is never rewritten), detached
     from the row; a keyed hash of the address keeps imports from adding them back.
     """
+    status = (
+        Subscriber.objects.select_for_update()
+        .filter(pk=subscriber.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status is None:
+        return  # deleted meanwhile
     log_consent(subscriber, "delete", "", info)
     if subscriber.status == SubscriberStatus.ACTIVE:
         count_lost(subscriber)
@@ -274,4 +287,5 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
         digest=erased_digest(subscriber.publication_id, subscriber.email),
     )
     subscriber.delete()
+    counts.removed(subscriber.publication_id, status)
     figures.forget(subscriber.publication_id)

@@ -28,7 +28,12 @@ class TokenUsed(BadToken):
 
 
 class Refused(ValueError):
-    """A change refused, with the reason for the person who asked (shown as it is)."""
+    """A change refused, with the reason for the person who asked (shown as it is); `field`
+    names the input the reason is about, None for the whole request."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hanji.analytics.actions import count_gained, count_lost
-from hanji.subscribers import figures
+from hanji.subscribers import counts, figures
 from hanji.subscribers.actions.common import RequestInfo, leave_newsletters, log_consent
 from hanji.subscribers.models import (
     SUPPRESSED_STATUSES,
@@ -30,6 +30,7 @@ def suppress(subscriber_id: int, status: str, reason: str = "", channel: str = "
     if subscriber.status == SubscriberStatus.COMPLAINED and status != SubscriberStatus.ACTIVE:
         return False
     was_active = subscriber.status == SubscriberStatus.ACTIVE
+    counts.moved(subscriber.publication_id, subscriber.status, status)
     subscriber.status = status
     if status == SubscriberStatus.UNSUBSCRIBED:
         subscriber.unsubscribed_at = timezone.now()

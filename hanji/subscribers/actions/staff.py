@@ -1,14 +1,16 @@
-"""Changes the publication's team makes to subscribers in the studio: tags and saved
-segments (made and deleted)."""
+"""Changes the publication's team makes to subscribers in the studio: tags, saved segments
+(made and deleted), and the newsletters themselves."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from hanji.core.changes import apply_changes
 from hanji.core.params import parse_int
 from hanji.publications.models import Publication
 from hanji.subscribers import csvread, figures
@@ -16,6 +18,32 @@ from hanji.subscribers.actions.common import Refused
 from hanji.subscribers.models import Newsletter, Segment, Source, Subscriber, SubscriberStatus
 
 MAX_TAGS = 50
+NEWSLETTER_FIELDS = [
+    "name",
+    "slug",
+    "description",
+    "sender_name",
+    "sender_email",
+    "reply_to",
+    "subscribe_by_default",
+    "welcome_message",
+]
+
+
+def save_newsletter(
+    publication: Publication, newsletter: Newsletter | None, changes: dict
+) -> Newsletter:
+    """Make a newsletter (`newsletter` None) or change one of the publication's. Raises
+    ValidationError for a bad value or a slug another of its newsletters has."""
+    if newsletter is not None and newsletter.publication_id != publication.pk:
+        raise ValidationError("Not a newsletter of this publication.")
+    newsletter = newsletter or Newsletter(publication=publication)
+    slug = changes.get("slug", newsletter.slug)
+    taken = Newsletter.objects.filter(publication=publication, slug=slug)
+    if taken.exclude(pk=newsletter.pk).exists():
+        raise ValidationError({"slug": _("Another newsletter already has this address.")})
+    apply_changes(newsletter, changes, NEWSLETTER_FIELDS)
+    return newsletter
 
 
 def set_subscriber_tags(subscriber: Subscriber, text: str) -> list[str]:
@@ -27,7 +55,7 @@ def set_subscriber_tags(subscriber: Subscriber, text: str) -> list[str]:
     return tags
 
 
-def _day(value: str | date | None) -> date | None:
+def _day(value: str | date | None, field: str) -> date | None:
     if isinstance(value, date) or not value:
         return value or None
     try:
@@ -35,7 +63,7 @@ def _day(value: str | date | None) -> date | None:
     except ValueError:  # well formed but no such day (2026-02-30)
         day = None
     if day is None:
-        raise Refused(_("Write dates as YYYY-MM-DD, for example 2026-11-01."))
+        raise Refused(_("Write dates as YYYY-MM-DD, for example 2026-11-01."), field)
     return day
 
 
@@ -46,10 +74,11 @@ def save_segment(publication: Publication, data: dict) -> Segment:
     both included (`signed_up_from`, `signed_up_until`)."""
     name = (data.get("name") or "").strip()[:200]
     if not name:
-        raise Refused(_("Give the segment a name."))
-    first_day, last_day = _day(data.get("signed_up_from")), _day(data.get("signed_up_until"))
+        raise Refused(_("Give the segment a name."), "name")
+    first_day = _day(data.get("signed_up_from"), "signed_up_from")
+    last_day = _day(data.get("signed_up_until"), "signed_up_until")
     if first_day and last_day and first_day > last_day:
-        raise Refused(_("The first signup day comes after the last one."))
+        raise Refused(_("The first signup day comes after the last one."), "signed_up_until")
     newsletter_id = parse_int(data.get("newsletter"), default=None)
     newsletter = (
         Newsletter.objects.filter(publication=publication, pk=newsletter_id).first()

@@ -19,7 +19,7 @@ from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import make_token, read_token
 from hanji.publications.models import Publication
-from hanji.subscribers import figures, queue
+from hanji.subscribers import counts, figures, queue
 from hanji.subscribers.actions.common import (
     MAIL_INTERVAL,
     RequestInfo,
@@ -125,6 +125,7 @@ def subscribe(
                         source=Source.API if info.channel == "api" else Source.FORM,
                         created_at=timezone.now(),
                     )
+                    counts.added(publication.pk, SubscriberStatus.PENDING)
             except IntegrityError:  # the same address, submitted twice at once
                 subscriber = Subscriber.objects.get(publication=publication, email=email)
             figures.forget(publication.pk)  # a new pending subscriber
@@ -188,6 +189,7 @@ def confirm_subscription(
     was_active = subscriber.status == SubscriberStatus.ACTIVE
     now = timezone.now()
     newsletters = list(Newsletter.objects.filter(publication=publication, pk__in=newsletter_ids))
+    counts.moved(publication.pk, subscriber.status, SubscriberStatus.ACTIVE)
     subscriber.status = SubscriberStatus.ACTIVE
     subscriber.confirmed_at = now
     subscriber.unsubscribed_at = None

@@ -4,6 +4,7 @@
  *   <figure class="image"><img …><figcaption>…</figcaption></figure>   (alt text and caption edited in place)
  *   <figure class="bookmark">…</figure>, <figure class="embed">…</figure>  (made by the server)
  *   <hr data-hanji="paywall">, <p data-hanji="subscribe"><a class="button">…</a></p>
+ *   <div data-hanji="members|subscribers|tier">…</div>   a members-only block (holds blocks)
  * Pictures arrive by the button, paste or drop and are resized by the server; a URL pasted alone
  * becomes a card; pasted Markdown becomes the schema. Drafts autosave; a conflict is reported.
  * Every toolbar button gets a name in the writer's language and shows an icon or a word, never
@@ -172,6 +173,95 @@ const SubscribeButton = Node.create({
   },
 })
 
+// A members-only block (hanji/posts/body.py): <div data-hanji="members|subscribers|tier"
+// [data-tier="SLUG"]>…blocks…</div>. Shown as a labelled box whose menu says who may read it
+// (hanji.memberships.access decides, on every channel); its text is edited in place.
+const TIERS = JSON.parse(document.getElementById("editor-tiers")?.textContent || "[]")
+const BLOCK_KINDS = ["members", "subscribers", "tier"]
+
+function blockChoices() {
+  const choices = [["members", "", labels.blockMembers], ["subscribers", "", labels.blockSubscribers]]
+  for (const tier of TIERS) choices.push(["tier", tier.slug, `${labels.blockTier} ${tier.name}`])
+  return choices
+}
+
+const MembersBlock = Node.create({
+  name: "membersBlock",
+  group: "block",
+  content: "block+",
+  defining: true,
+  draggable: true,
+  addAttributes() {
+    return {
+      kind: { default: "members", parseHTML: (el) => el.getAttribute("data-hanji"), rendered: false },
+      tier: { default: "", parseHTML: (el) => el.getAttribute("data-tier") || "", rendered: false },
+    }
+  },
+  parseHTML() {
+    return [{
+      tag: "div[data-hanji]",
+      priority: 100,
+      getAttrs: (el) => (BLOCK_KINDS.includes(el.getAttribute("data-hanji")) ? null : false),
+    }]
+  },
+  renderHTML({ node }) {
+    const { kind, tier } = node.attrs
+    return ["div", { "data-hanji": kind, "data-tier": kind === "tier" && tier ? tier : null }, 0]
+  },
+  addNodeView() {
+    return ({ node, getPos, editor }) => {
+      let current = node
+      const dom = document.createElement("div")
+      dom.className = "hanji-block-edit"
+      const head = document.createElement("div")
+      head.className = "hanji-block-head"
+      head.contentEditable = "false"
+      const label = document.createElement("label")
+      label.textContent = labels.blockLabel
+      const select = document.createElement("select")
+      select.name = "block-kind"
+      const choices = blockChoices()
+      const known = (n) => choices.some(([k, t]) => k === n.attrs.kind && t === (n.attrs.kind === "tier" ? n.attrs.tier : ""))
+      const fill = (n) => {
+        select.replaceChildren()
+        const all = known(n) ? choices : [...choices, [n.attrs.kind, n.attrs.tier, `${labels.blockTier} ${n.attrs.tier}`]]
+        for (const [kind, tier, words] of all) {
+          const option = document.createElement("option")
+          option.value = `${kind}:${tier}`
+          option.textContent = words
+          select.append(option)
+        }
+        select.value = `${n.attrs.kind}:${n.attrs.kind === "tier" ? n.attrs.tier : ""}`
+        dom.dataset.kind = n.attrs.kind
+      }
+      select.addEventListener("change", () => {
+        const pos = getPos()
+        if (typeof pos !== "number") return
+        const [kind, tier] = select.value.split(":")
+        editor.view.dispatch(editor.view.state.tr.setNodeMarkup(pos, undefined, { ...current.attrs, kind, tier }))
+      })
+      label.append(select)
+      head.append(label)
+      const content = document.createElement("div")
+      content.className = "hanji-block-body"
+      dom.append(head, content)
+      fill(node)
+      return {
+        dom,
+        contentDOM: content,
+        update(updated) {
+          if (updated.type.name !== "membersBlock") return false
+          current = updated
+          if (document.activeElement !== select) fill(updated)
+          return true
+        },
+        stopEvent: (event) => head.contains(event.target),
+        ignoreMutation: (mutation) => mutation.type !== "selection" && head.contains(mutation.target),
+      }
+    }
+  },
+})
+
 // --- pictures, cards, Markdown --------------------------------------------------------------
 
 async function upload(file) {
@@ -269,7 +359,7 @@ editor = createTextareaEditor(textarea, [
   Code, CodeBlock, Blockquote, BulletList, OrderedList, ListItem, HorizontalRule,
   Link.configure({ openOnClick: false }), Table, TableRow, TableHeader, TableCell, Menu,
   HanjiImage, serverBlock("bookmark", "figure.bookmark"), serverBlock("embed", "figure.embed"),
-  Paywall, SubscribeButton, pasteAndDrop(() => editor),
+  Paywall, SubscribeButton, MembersBlock, pasteAndDrop(() => editor),
 ])
 window.hanjiEditor = editor
 performance.mark("hanji-editor-ready") // bench/_editor_click.py reads when the editor was built
@@ -346,6 +436,8 @@ document.querySelectorAll("[data-insert]").forEach((button) => {
     const kind = button.dataset.insert
     if (kind === "paywall") editor.chain().focus().insertContent({ type: "paywall" }).run()
     if (kind === "subscribe") editor.chain().focus().insertContent({ type: "subscribeButton" }).run()
+    // The paragraph at the cursor (or the selected blocks) goes inside; typing goes on in it.
+    if (kind === "members") editor.chain().focus().wrapIn("membersBlock", { kind: "members", tier: "" }).run()
     if (kind === "card") {
       const url = window.prompt(labels.cardPrompt)
       if (url) await insertCard(editor, url.trim())

@@ -1,4 +1,5 @@
-"""`hanji subscribers import FILE.csv --publication SLUG …` and `hanji subscribers export …`."""
+"""`hanji subscribers import FILE.csv --publication SLUG …`, `hanji subscribers export …` and
+`hanji subscribers recount [--publication SLUG]`."""
 
 from __future__ import annotations
 
@@ -105,11 +106,31 @@ class Command(BaseCommand):
         exp.add_argument("--output", "-o", help="file to write (default: standard output)")
         exp.add_argument("--excel-bom", action="store_true", help="UTF-8 with BOM, for Excel")
 
+        recount = sub.add_parser(
+            "recount",
+            help="Count the subscribers per status again (after writing rows by hand in SQL).",
+        )
+        recount.add_argument("--publication", help="publication slug (default: every one)")
+
     def handle(self, *args, **options) -> None:
         if options["action"] == "import":
             self.do_import(options)
+        elif options["action"] == "recount":
+            self.do_recount(options)
         else:
             self.do_export(options)
+
+    def do_recount(self, options) -> None:
+        from hanji.subscribers import counts
+
+        if options["publication"]:
+            publication = _publication(options["publication"])
+            found = counts.recount(publication.pk)
+            figures = ", ".join(f"{status} {n}" for status, n in found.items())
+            self.stdout.write(f"{publication.slug}: {figures}")
+        else:
+            corrected = counts.recount_all()
+            self.stdout.write(f"Recounted every publication; {corrected} counts corrected.")
 
     # --- import -----------------------------------------------------------------------------
 
