@@ -109,8 +109,11 @@ def signup_origin(request: HttpRequest, publication) -> SignupOrigin:
     )
     source = sources.from_cookie(request.COOKIES.get(SOURCE_COOKIE, ""))
     if source == sources.Source():
+        # The form page's own URL still has the UTM it was opened with (the home page sends
+        # no beacon, so no cookie was set there).
         referrer = request.META.get("HTTP_REFERER", "")
-        source = sources.classify(referrer, "", (request.get_host(),))
+        landing_query = referrer.partition("#")[0].partition("?")[2]
+        source = sources.classify(referrer, landing_query, (request.get_host(),))
     return SignupOrigin(kind, post, source)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit, urlunsplit
 
 DIRECT, INTERNAL, SEARCH, SOCIAL, EMAIL, SITE = (
     "direct",
@@ -181,3 +181,22 @@ def cookie_value(source: Source) -> str:
 
 def from_cookie(value: str) -> Source:
     return from_token(unquote((value or "")[:600]))
+
+
+def tag_email_link(url: str, site_url: str, newsletter: str) -> str:
+    """A link of an email to the publication's own site (`site_url`), with utm_medium=email
+    and utm_source=<newsletter> added, so the view it brings counts as email instead of a
+    direct visit (mail programs send no referrer, and the click redirect sends none). Links
+    elsewhere, and links that already carry a UTM, are left as they are."""
+    parts = urlsplit(url)
+    site = urlsplit(site_url)
+    if (parts.scheme, parts.netloc.lower()) != (site.scheme, site.netloc.lower()):
+        return url
+    base_path = site.path.rstrip("/")
+    if base_path and not (parts.path == base_path or parts.path.startswith(base_path + "/")):
+        return url
+    if "utm_" in parts.query:
+        return url
+    tags = urlencode({"utm_source": newsletter, "utm_medium": "email"})
+    query = f"{parts.query}&{tags}" if parts.query else tags
+    return urlunsplit(parts._replace(query=query))

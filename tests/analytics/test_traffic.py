@@ -27,6 +27,7 @@ from hanji.analytics.models import (
 from hanji.engagement.counting import fold_views
 from hanji.subscribers import actions
 from hanji.subscribers.models import Subscriber
+from tests.analytics.downloads import csv_of
 from tests.engagement.conftest import BROWSER
 
 pytestmark = pytest.mark.django_db
@@ -294,19 +295,16 @@ def test_the_publication_screen_shows_subscribers_top_posts_and_sources(
     assert "어디서 왔을까" in html and "조용한 글" in html
     assert "google.com" in html and "t.co" in html and "kakao" in html
     assert 'class="up"' in html and "diverging-chart" in html
-    assert "<!-- slot: per-send email figures -->" in html  # the lead includes them here
+    assert 'id="send-rates-title"' in html  # the open and click rate per send
     assert 'aria-current="page"' in html and reverse("studio:home", args=["weekly"]) in html
     home = client.get(reverse("studio:home", args=["weekly"])).content.decode()
     assert url in home
 
 
 def csv_rows(client, table: str, **query) -> list[list[str]]:
-    import csv
-    import io
 
     response = client.get(reverse("studio:analytics_csv", args=["weekly", table]), query)
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return csv_of(response)
 
 
 def test_each_table_of_the_publication_screen_downloads_as_csv(client, owner, publication, post):
@@ -399,3 +397,21 @@ def test_a_membership_started_from_a_post_is_that_posts_paid_sign_up(
     client.force_login(owner)
     html = client.get(reverse("studio:analytics", args=["weekly"])).content.decode()
     assert "MRR" in html
+
+
+def test_a_sign_up_on_the_home_page_keeps_the_utm_it_was_opened_with(publication):
+    """The home page sends no beacon, so no source cookie: the form page's own URL (the
+    Referer of its POST) still has the campaign."""
+    Client().post(
+        "/subscribe/",
+        {"email": "u@example.com", "form": "home"},
+        HTTP_HOST=HOST,
+        HTTP_REFERER=f"http://{HOST}/?utm_source=instagram&utm_medium=social&utm_campaign=봄#top",
+    )
+    source = SignupSource.objects.get()
+    assert (source.kind, source.channel, source.referrer_host) == ("home", "internal", "")
+    assert (source.utm_source, source.utm_medium, source.utm_campaign) == (
+        "instagram",
+        "social",
+        "봄",
+    )
