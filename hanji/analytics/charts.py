@@ -1,4 +1,4 @@
-"""Server-drawn SVG bar charts (no script, no library): one bar a day, its figure in a tooltip.
+"""Server-drawn SVG charts (no script, no library): one bar a day, its figure in a tooltip.
 The axis labels are the page's own text (readable at any width), not text in the drawing."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def bar_chart(values: list[tuple[str, int]], label: str) -> SafeString:
     bar = max(1.0, step * 0.7)
     inner = HEIGHT - TOP - BOTTOM
     parts = [
-        f'<svg class="bar-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="bar-chart" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="none" role="img" '
         f'aria-label="{escape(label)}">',
         f'<line x1="0" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" class="axis"/>',
     ]
@@ -29,6 +29,37 @@ def bar_chart(values: list[tuple[str, int]], label: str) -> SafeString:
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{height:.1f}">'
             f"<title>{escape(name)}: {value:,}</title></rect>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def diverging_chart(values: list[tuple[str, int, int]], label: str) -> SafeString:
+    """`values` are (a day's label, gained, lost): gained bars rise from the middle line, lost
+    bars hang below it, on one scale, so a day's net reads at a glance."""
+    if not values:
+        return mark_safe("")
+    # One scale for both; the line sits where the tallest gain and the deepest loss fit.
+    most_up = max((up for _l, up, _d in values), default=0)
+    most_down = max((down for _l, _u, down in values), default=0)
+    scale = (HEIGHT - TOP - BOTTOM) / ((most_up + most_down) or 1)
+    middle = TOP + most_up * scale if most_up + most_down else HEIGHT / 2
+    step = WIDTH / len(values)
+    bar = max(1.0, step * 0.7)
+    parts = [
+        f'<svg class="bar-chart diverging-chart" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="none" '
+        f'role="img" '
+        f'aria-label="{escape(label)}">',
+        f'<line x1="0" y1="{middle}" x2="{WIDTH}" y2="{middle}" class="axis"/>',
+    ]
+    for i, (name, up, down) in enumerate(values):
+        x = i * step + (step - bar) / 2
+        rise, fall = up * scale, down * scale
+        parts.append(
+            f'<rect class="up" x="{x:.1f}" y="{middle - rise:.1f}" width="{bar:.1f}" '
+            f'height="{rise:.1f}"><title>{escape(name)}: +{up:,}</title></rect>'
+            f'<rect class="down" x="{x:.1f}" y="{middle:.1f}" width="{bar:.1f}" '
+            f'height="{fall:.1f}"><title>{escape(name)}: −{down:,}</title></rect>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))

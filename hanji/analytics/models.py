@@ -7,15 +7,23 @@ is the raw part it needs to count a visitor once a day, kept only a few days
 `SendFigures` is one send's email figures and `LinkFigures` one link of it, added to by the
 sending events in their own transaction (hanji.analytics.actions.email_event); `LinkClicker`
 is what makes a link's unique clicks unique (one row per delivery and link).
+
+`PostSourceDay` and `SourceDay` split a post's and
+a publication's views of a day by where they came from (hanji.analytics.sources), with a cap
+on distinct names per day. `SignupSource` is where one subscriber came from, and
+`SubscriberDay` the subscribers a publication gained and lost per day and source, kept by the
+subscribers' actions.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hanji.posts.models import Post
 from hanji.publications.models import Publication
 from hanji.sending.models import Send
+from hanji.subscribers.models import Subscriber
 
 
 class PostDay(models.Model):
@@ -23,9 +31,13 @@ class PostDay(models.Model):
     day = models.DateField()
     views = models.PositiveIntegerField(default=0)
     visitors = models.PositiveIntegerField(default=0)
+    signups = models.PositiveIntegerField(default=0)  # free sign-ups made on the post
+    paid_signups = models.PositiveIntegerField(default=0)  # memberships started from it
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "day"], name="post_day_unique")]
+        # The publication screen reads every post's days of a range.
+        indexes = [models.Index(fields=["day", "post"], name="post_day_by_day")]
 
     def __str__(self) -> str:
         return f"{self.post_id} {self.day}: {self.views}"
@@ -43,6 +55,115 @@ class DayVisitor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor} → {self.post_id} {self.day}"
+
+
+class Channel(models.TextChoices):
+    DIRECT = "direct", _("Direct")
+    INTERNAL = "internal", _("Your own pages")
+    SEARCH = "search", _("Search engines")
+    SOCIAL = "social", _("Social networks")
+    EMAIL = "email", _("Email")
+    SITE = "site", _("Other websites")
+    CAMPAIGN = "utm", _("Campaign (utm_source)")
+
+
+class PostSourceDay(models.Model):
+    """One post's views of one day from one referrer host (channel and name) or, with the
+    channel "utm", from one utm_source. Names past the daily cap are counted as "other"."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    name = models.CharField(max_length=64, blank=True)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "day", "channel", "name"], name="post_source_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} {self.day} {self.channel}:{self.name}: {self.views}"
+
+
+class SourceDay(models.Model):
+    """The same for a whole publication (kept in the same fold, so its screen sums a few
+    rows a day instead of every post's)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    name = models.CharField(max_length=64, blank=True)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "day", "channel", "name"], name="source_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.day} {self.channel}:{self.name}: {self.views}"
+
+
+class SignupKind(models.TextChoices):
+    HOME = "home", _("Home page form")
+    POST = "post", _("Post page form")
+    EMBED = "embed", _("Embedded form")
+    PAGE = "page", _("Subscribe page")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+    STUDIO = "studio", _("Added in the studio")
+    GIFT = "gift", _("Gift membership")
+    OTHER = "other", _("Other")
+
+
+class SignupSource(models.Model):
+    """Where one subscriber came from: the form, the post page, the referrer, the UTM."""
+
+    subscriber = models.OneToOneField(
+        Subscriber, on_delete=models.CASCADE, primary_key=True, related_name="signup_source"
+    )
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=SignupKind.choices, default=SignupKind.OTHER)
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.DIRECT)
+    referrer_host = models.CharField(max_length=64, blank=True)
+    utm_source = models.CharField(max_length=40, blank=True)
+    utm_medium = models.CharField(max_length=40, blank=True)
+    utm_campaign = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+    # The day it was counted as gained in SubscriberDay (None: not active yet).
+    gained_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id}: {self.kind}"
+
+
+class SubscriberDay(models.Model):
+    """Subscribers a publication gained (confirmed, imported active) and lost (unsubscribed,
+    bounced, complained, deleted) on one day, by the kind of form they came from."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=8, choices=SignupKind.choices)
+    gained = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "day", "kind"], name="subscriber_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.day} {self.kind}: +{self.gained} -{self.lost}"
 
 
 class Rates:

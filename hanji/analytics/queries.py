@@ -8,8 +8,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import F, Sum
+from django.http import HttpRequest
 
-from hanji.analytics.models import LinkFigures, PostDay, Rates, SendFigures
+from hanji.analytics import sources
+from hanji.analytics.models import LinkFigures, PostDay, Rates, SendFigures, SignupKind
+from hanji.core.params import parse_int
 from hanji.engagement.models import Comment, CommentStatus
 from hanji.posts.models import Post
 from hanji.publications.models import Publication
@@ -24,6 +27,8 @@ class Day:
     day: date
     views: int
     visitors: int
+    signups: int = 0
+    paid_signups: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,19 +54,67 @@ def parse_range(start: str, end: str, today: date) -> DateRange:
     return DateRange(first, last)
 
 
-def post_days(post: Post, dates: DateRange) -> list[Day]:
-    """Every day of the range, with zeros for days without a view."""
-    rows = {
-        row.day: row
-        for row in PostDay.objects.filter(post=post, day__range=(dates.start, dates.end))
-    }
+def _fill(rows: dict[date, tuple], dates: DateRange) -> list[Day]:
     days = []
     day = dates.start
     while day <= dates.end:
-        row = rows.get(day)
-        days.append(Day(day, row.views if row else 0, row.visitors if row else 0))
+        days.append(Day(day, *rows.get(day, (0, 0, 0, 0))))
         day += timedelta(days=1)
     return days
+
+
+FIGURES = ("views", "visitors", "signups", "paid_signups")
+
+
+def post_days(post: Post, dates: DateRange) -> list[Day]:
+    """Every day of the range, with zeros for days without a view."""
+    rows = PostDay.objects.filter(post=post, day__range=(dates.start, dates.end))
+    return _fill({r[0]: r[1:] for r in rows.values_list("day", *FIGURES)}, dates)
+
+
+def publication_days(publication, dates: DateRange) -> list[Day]:
+    """The same summed over every post of the publication (visitors: per post, added up)."""
+    rows = (
+        PostDay.objects.filter(post__publication=publication, day__range=(dates.start, dates.end))
+        .values_list("day")
+        .annotate(*(Sum(f) for f in FIGURES))
+        .order_by()
+    )
+    return _fill({r[0]: tuple(v or 0 for v in r[1:]) for r in rows}, dates)
+
+
+@dataclass(frozen=True)
+class SignupOrigin:
+    kind: str
+    post: Post | None
+    source: sources.Source
+
+
+FORM_KINDS = (SignupKind.HOME, SignupKind.POST, SignupKind.EMBED)
+
+
+def signup_origin(request: HttpRequest, publication) -> SignupOrigin:
+    """Where a subscribe form's reader came from: the form's own hidden fields (`form`: home,
+    post or embed; `post`: the post page it is on), the first-touch source cookie the view
+    beacon set, else the form page's referrer when it is another site (an embedded form)."""
+    from hanji.engagement.beacon import SOURCE_COOKIE
+
+    kind = request.POST.get("form", "")
+    kind = kind if kind in FORM_KINDS else SignupKind.PAGE
+    post_id = parse_int(request.POST.get("post", "") or "0", default=0)
+    post = (
+        Post.objects.published().filter(publication=publication, pk=post_id).first()
+        if post_id
+        else None
+    )
+    source = sources.from_cookie(request.COOKIES.get(SOURCE_COOKIE, ""))
+    if source == sources.Source():
+        # The form page's own URL still has the UTM it was opened with (the home page sends
+        # no beacon, so no cookie was set there).
+        referrer = request.META.get("HTTP_REFERER", "")
+        landing_query = referrer.partition("#")[0].partition("?")[2]
+        source = sources.classify(referrer, landing_query, (request.get_host(),))
+    return SignupOrigin(kind, post, source)
 
 
 EMAIL_FIELDS = (

@@ -15,6 +15,8 @@ import re
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from hanji.analytics import sources
+from hanji.core import cookies
 from hanji.core.csp import HEADER as CSP_HEADER
 from hanji.core.ratelimit import client_ip
 from hanji.engagement import counting, queries
@@ -24,6 +26,29 @@ BEACON_PATH = re.compile(r"^/engagement/(\d{1,18})/beacon/$")
 # Set when a browser likes something, so beacons of browsers that never liked anything (most
 # of them) need no query to say "not liked".
 LIKED_HINT = "hanji_lk"
+# Where this browser first came from (a first-party cookie, set here from the first external
+# referrer or UTM landing it beacons): the subscribe form reads it to attribute a sign-up.
+SOURCE_COOKIE = "hanji_src"
+SOURCE_DAYS = 30
+
+
+def view_source(request: HttpRequest) -> sources.Source:
+    """Where this view came from: the script posts document.referrer (r) and the landing
+    URL's query string (q)."""
+    return sources.classify(
+        request.POST.get("r", ""), request.POST.get("q", ""), (request.get_host(),)
+    )
+
+
+def remember_source(request: HttpRequest, response: HttpResponse, source: sources.Source) -> None:
+    """First touch: kept once, for SOURCE_DAYS, only for an external referrer or a UTM."""
+    if SOURCE_COOKIE in request.COOKIES:
+        return
+    if source.channel in (sources.DIRECT, sources.INTERNAL) and not source.utm_source:
+        return
+    cookies.set_cookie(
+        response, SOURCE_COOKIE, sources.cookie_value(source), max_age=SOURCE_DAYS * 24 * 3600
+    )
 
 
 def same_origin(request: HttpRequest) -> bool:
@@ -66,12 +91,15 @@ def answer(request: HttpRequest, post_id: int, reader: Subscriber | None) -> Htt
     visitor, new_visitor = counting.visitor_id(request)
     options = queries.engagement_settings(gate.publication_id)
     counted = False
+    source = view_source(request)
     if (
         options.count_views
         and not counting.is_bot(request.META.get("HTTP_USER_AGENT", ""))
         and not counting.is_prefetch(request)
+        and not queries.is_team(request, gate.publication_id)
     ):
-        counting.record_view(post_id, visitor, counting.client_tag(client_ip(request)))
+        client = counting.client_tag(client_ip(request))
+        counting.record_view(post_id, visitor, client, source=source.token())
         counted = True
     liked = False
     if reader is not None or LIKED_HINT in request.COOKIES:
@@ -93,6 +121,7 @@ def answer(request: HttpRequest, post_id: int, reader: Subscriber | None) -> Htt
     response = _json(200, body)
     if new_visitor:
         counting.set_visitor_cookie(response, visitor)
+    remember_source(request, response, source)
     return response
 
 

@@ -82,10 +82,14 @@ def client_tag(ip: str) -> str:
     return hashlib.blake2b(ip.encode(), key=key, digest_size=6).hexdigest()
 
 
-def record_view(post_id: int, visitor: str, client: str, at: float | None = None) -> None:
-    """Put one view in the spool (the folding job decides whether it counts)."""
-    # The client tag rides with the visitor: "<post> <visitor>.<client> <unix time>".
-    get_spool().append(encode(post_id, f"{visitor}.{client}", at or time.time()))
+def record_view(
+    post_id: int, visitor: str, client: str, at: float | None = None, source: str = ""
+) -> None:
+    """Put one view in the spool (the folding job decides whether it counts). `source` is
+    where it came from (a hanji.analytics.sources token, no whitespace)."""
+    # The client tag rides with the visitor: "<post> <visitor>.<client> <unix time> [source]".
+    source = "".join(source.split())
+    get_spool().append(encode(post_id, f"{visitor}.{client}", at or time.time(), source))
 
 
 def pending_views() -> int:
@@ -123,15 +127,15 @@ def _last_counted(records: list[Record]) -> dict[tuple[int, str], float]:
 
 def _judge(
     records: list[Record],
-) -> tuple[Counter, dict[tuple[int, str], float], list[tuple[int, str, float]]]:
+) -> tuple[Counter, dict[tuple[int, str], float], list[tuple[int, str, float, str]]]:
     """Which records count: (views per post, the (post, visitor) pairs newly counted, the
-    counted views as (post, visitor, time) for the daily figures)."""
+    counted views as (post, visitor, time, source) for the daily figures)."""
     seen = _last_counted(records)
     ip_limit, ip_period = limits.limit("view-ip")
     per_client: Counter = Counter()
     counted: Counter = Counter()
     newly: dict[tuple[int, str], float] = {}
-    views: list[tuple[int, str, float]] = []
+    views: list[tuple[int, str, float, str]] = []
     for record in sorted(records, key=lambda r: r.at):
         visitor, client = _split(record)
         last = seen.get((record.post_id, visitor))
@@ -144,7 +148,7 @@ def _judge(
         counted[record.post_id] += 1
         seen[(record.post_id, visitor)] = record.at
         newly[(record.post_id, visitor)] = record.at
-        views.append((record.post_id, visitor, record.at))
+        views.append((record.post_id, visitor, record.at, record.source))
     return counted, newly, views
 
 

@@ -34,10 +34,12 @@ class Record:
     post_id: int
     visitor: str
     at: float
+    source: str = ""  # where the view came from (hanji.analytics.sources token), or ""
 
 
-def encode(post_id: int, visitor: str, at: float) -> bytes:
-    return f"{post_id} {visitor} {at:.3f}\n".encode()
+def encode(post_id: int, visitor: str, at: float, source: str = "") -> bytes:
+    tail = f" {source[:200]}" if source else ""
+    return f"{post_id} {visitor} {at:.3f}{tail}\n".encode()
 
 
 def decode(lines: Iterator[bytes]) -> list[Record]:
@@ -45,8 +47,10 @@ def decode(lines: Iterator[bytes]) -> list[Record]:
     records = []
     for line in lines:
         try:
-            post_id, visitor, at = line.decode().split()
-            records.append(Record(int(post_id), visitor[:64], float(at)))
+            post_id, visitor, at, *source = line.decode().split()
+            if len(source) > 1:
+                continue
+            records.append(Record(int(post_id), visitor[:64], float(at), "".join(source)[:200]))
         except (ValueError, UnicodeDecodeError):
             continue
     return records

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from hanji.analytics.actions import count_paid_signup
 from hanji.memberships import states
 from hanji.memberships.models import (
     Checkout,
@@ -96,6 +97,7 @@ def grant_from_checkout(
     member.language, member.source_post_id = checkout.language, checkout.source_post_id
     member.discounted_amount, member.discount_charges_left = _discount(checkout, trial)
     states.apply(member, "start", trial=trial, period_end=period_end)
+    count_paid_signup(member)
     Checkout.objects.filter(pk=checkout.pk).update(status=CheckoutStatus.PAID)
     checkout.status = CheckoutStatus.PAID
     if trial:

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.analytics.actions import count_gained, record_signup
+from hanji.analytics.models import SignupKind
 from hanji.core import emails
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.memberships import states
@@ -132,6 +134,8 @@ def redeem(publication, token: str) -> Member:
     )
     if created:
         counts.added(publication.pk, SubscriberStatus.ACTIVE)
+        record_signup(subscriber, SignupKind.GIFT)
+        count_gained(subscriber)
     member = Member.objects.select_for_update().filter(subscriber=subscriber).first()
     if member is not None and member.status in states.PAYING and member.has_access(now):
         raise ValidationError(

@@ -3,8 +3,6 @@ pages, CSV), tiers, comps, and billing settings. Thin views over queries, stats 
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -20,6 +18,8 @@ from hanji.publications.links import absolute_url
 from hanji.studio.pages import keyset_page
 from hanji.studio.queries import Access
 from hanji.studio.views.base import context, publication_view
+from hanji.studio.views.plumbing import csv_download
+from hanji.subscribers.exporter import neutralize
 from hanji.subscribers.models import Subscriber
 
 
@@ -84,44 +84,36 @@ def member_list(request: HttpRequest, access: Access) -> HttpResponse:
 def member_export(request: HttpRequest, access: Access) -> StreamingHttpResponse:
     publication = access.publication
 
-    class Echo:
-        def write(self, value):
-            return value
-
     def rows():
-        writer = csv.writer(Echo())
-        yield "\ufeff"  # Excel opens UTF-8 Korean correctly with a BOM
-        yield writer.writerow(
-            ["email", "tier", "status", "period", "amount", "currency", "started_at", "period_end"]
-        )
+        yield [
+            "email",
+            "tier",
+            "status",
+            "period",
+            "amount",
+            "currency",
+            "started_at",
+            "period_end",
+        ]
         before = None
         while True:
             page = stats.members_page(publication, before_id=before, size=1000)
             for m in page:
-                yield writer.writerow(
-                    [
-                        _safe_cell(m.subscriber.email),
-                        _safe_cell(m.tier.name),
-                        m.status,
-                        m.period,
-                        m.amount,
-                        m.currency,
-                        m.started_at.isoformat(),
-                        m.current_period_end.isoformat() if m.current_period_end else "",
-                    ]
-                )
+                yield [
+                    neutralize(m.subscriber.email),
+                    neutralize(m.tier.name),
+                    m.status,
+                    m.period,
+                    m.amount,
+                    m.currency,
+                    m.started_at.isoformat(),
+                    m.current_period_end.isoformat() if m.current_period_end else "",
+                ]
             if len(page) < 1000:
                 return
             before = page[-1].pk
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{publication.slug}-members.csv"'
-    return response
-
-
-def _safe_cell(value: str) -> str:
-    """No formula injection through a spreadsheet (a cell starting with = + - @)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_download(rows(), f"{publication.slug}-members.csv")
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,7 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from hanji.analytics.machine import is_machine_open
+from hanji.analytics.sources import tag_email_link
 from hanji.core.ratelimit import client_ip
+from hanji.publications.links import publication_base_url
 from hanji.publications.queries import is_team_member
 from hanji.sending import events
 from hanji.sending.models import Delivery, SendingSettings, SendLink
@@ -80,14 +82,20 @@ def click(request: HttpRequest, token: str, position: int) -> HttpResponse:
     if reader is None:
         raise Http404
     publication_id, send_id, subscriber_id = reader
-    link = SendLink.objects.filter(
-        send_id=send_id, position=position, send__publication_id=publication_id
-    ).first()
+    link = (
+        SendLink.objects.filter(
+            send_id=send_id, position=position, send__publication_id=publication_id
+        )
+        .select_related("send__newsletter", "send__publication")
+        .first()
+    )
     if link is None:
         raise Http404
     if _tracking(publication_id, "track_clicks") and _counted(request, publication_id):
         events.clicked(send_id, subscriber_id, publication_id, position)
-    response = HttpResponseRedirect(link.url)
+    send = link.send
+    site = publication_base_url(send.publication)
+    response = HttpResponseRedirect(tag_email_link(link.url, site, send.newsletter.slug))
     response["Referrer-Policy"] = "no-referrer"
     return response
 

@@ -49,6 +49,12 @@ urlpatterns = [
     path(P, home.publication_home, name="home"),
     path(P + "posts/", posts.post_list, name="posts"),
     path(P + "search/", search.post_search, name="post_search"),
+    path(P + "analytics/", analytics.publication_analytics, name="analytics"),
+    path(
+        P + "analytics/<slug:table>.csv",
+        analytics.publication_analytics_csv,
+        name="analytics_csv",
+    ),
     path(P + "posts/<int:post_id>/analytics/", analytics.post_analytics, name="post_analytics"),
     path(
         P + "posts/<int:post_id>/analytics.csv",

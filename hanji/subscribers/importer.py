@@ -145,6 +145,10 @@ def run_import(
     import_run.processed_bytes = import_run.total_bytes
     _store_counts(import_run, counts)
     import_run.save()
+    if import_run.status == SubscriberStatus.ACTIVE:
+        from hanji.analytics.actions import count_imported
+
+        count_imported(import_run.publication, counts.created)
     # whoever ran it (the studio's worker, the CLI, a test): the figures change here
     figures.forget(import_run.publication_id)
     if progress:

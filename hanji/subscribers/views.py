@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from hanji.analytics.queries import signup_origin
 from hanji.core import ratelimit
 from hanji.core.tokens import BadToken, read_token
 from hanji.publications.models import Publication
@@ -77,6 +78,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "subscribers/subscribe.html", {"form": form}, status=400)
     data = form.cleaned_data
+    origin = signup_origin(request, publication)
     try:
         actions.subscribe(
             publication,
@@ -86,6 +88,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             advertising=data["advertising"],
             info=request_info(request, request.META.get("HTTP_REFERER", "form")[:200] or "form"),
             next_path=data["next"],
+            kind=origin.kind,
+            post=origin.post,
+            source=origin.source,
         )
     except InvalidEmail as error:  # pragma: no cover - the form checked it already
         form.add_error("email", error.message)

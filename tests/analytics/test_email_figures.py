@@ -4,15 +4,15 @@ the studio's outbox and the team not counted (SQLite and PostgreSQL, a real SMTP
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from hanji.sending import events
 from hanji.sending.models import Delivery, DeliveryEvent, EventKind
 from hanji.sending.personalize import track_signer
 from hanji.studio import stats
+from tests.analytics.downloads import csv_of
 
 pytestmark = pytest.mark.django_db
 
@@ -275,7 +276,7 @@ def test_the_post_analytics_screen_shows_the_email_and_its_link_csv(client, edit
     assert "Apple Mail Privacy Protection" in html and "https://example.com/second" in html
     assert post_email(send.post).machine_opens == 1
     response = client.get(reverse("studio:post_links_csv", args=["weekly", send.post_id]))
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_of(response)
     assert rows == [
         ["url", "clicks", "unique_clicks"],
         ["https://example.com/second", "1", "1"],
@@ -352,3 +353,63 @@ def test_opens_and_clicks_at_the_same_moment_count_once(sent):
     assert (f.unique_opens, f.unique_clicks, f.clicks) == (1, 1, 4)
     assert f.opens in (4, 5)  # four opens, and one more if a click came before all of them
     assert LinkFigures.objects.get(send=send, position=0).unique_clicks == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "tagged"),
+    [
+        ("http://testserver/p/weekly/posts/a/", True),
+        ("http://testserver/p/weekly/posts/a/?page=2#top", True),
+        ("http://TESTSERVER/p/weekly/", True),
+        ("http://testserver/p/weekly-two/", False),  # another publication on the same host
+        ("http://testserver/p/weekly/?utm_source=mine", False),  # the writer's own UTM stays
+        ("https://testserver/p/weekly/", False),
+        ("https://example.com/first", False),
+        ("mailto:hello@example.com", False),
+    ],
+)
+def test_only_links_to_the_publications_own_site_are_tagged_as_email(url, tagged):
+    from hanji.analytics.sources import tag_email_link
+
+    out = tag_email_link(url, "http://testserver/p/weekly", "주간")
+    assert (out != url) is tagged
+    if tagged:
+        query = parse_qs(urlsplit(out).query)
+        assert query["utm_medium"] == ["email"] and query["utm_source"] == ["주간"]
+        assert urlsplit(out).fragment == urlsplit(url).fragment
+
+
+def test_a_click_to_the_site_lands_as_an_email_view(
+    client, mail_to, make_post, make_subscribers, send_now
+):
+    """Mail programs send no referrer (nor does the click redirect): without the tag the
+    reader's view would count as a direct visit."""
+    from hanji.analytics.models import PostSourceDay
+    from hanji.engagement.counting import fold_views
+    from tests.engagement.conftest import BROWSER
+
+    target = make_post(title="웹에서 읽기")
+    (reader,) = make_subscribers(1)
+    web = f"http://testserver/p/weekly/posts/{target.slug}/"
+    send = send_now(make_post(title="링크", body=f"[웹에서]({web}) [밖](https://example.com/x)"))
+    (message,) = [m.message for m in mail_to.received]
+    own, outside = links_of(message)["click"][:2]
+    landing = client.get(own, **PERSON)["Location"]
+    assert unquote(landing).startswith(web + "?") and "utm_medium=email" in landing
+    assert parse_qs(urlsplit(landing).query)["utm_source"] == [send.newsletter.slug]
+    assert client.get(outside, **PERSON)["Location"] == "https://example.com/x"
+    viewer = Client()
+    viewer.post(
+        f"/engagement/{target.pk}/beacon/",
+        {"r": "", "q": "?" + urlsplit(landing).query},
+        HTTP_HOST="weekly.testserver",
+        HTTP_USER_AGENT=BROWSER,
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+    fold_views()
+    # Its channel, and its utm_source as a campaign of its own.
+    assert sorted(PostSourceDay.objects.filter(post=target).values_list("channel", "name")) == [
+        ("email", ""),
+        ("utm", send.newsletter.slug),
+    ]
+    assert viewer.cookies["hanji_src"].value.startswith("email")

@@ -3,9 +3,8 @@ its chart and its CSV (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, date, datetime
+import zoneinfo
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -14,13 +13,21 @@ from hanji.analytics.actions import purge_raw
 from hanji.analytics.models import DayVisitor, PostDay
 from hanji.analytics.queries import parse_range
 from hanji.engagement.counting import fold_views, record_view
+from tests.analytics.downloads import csv_of
 
 pytestmark = pytest.mark.django_db
 
 
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+# Two past days, from the real date: the fold's own purge (HANJI_ANALYTICS_RAW_DAYS) keeps them.
+DAY1 = datetime.now(SEOUL).date() - timedelta(days=2)
+DAY2 = DAY1 + timedelta(days=1)
+
+
 def at(day: int, hour: int) -> float:
-    """A time on December `day`, 2026, at `hour` in Seoul (UTC+9)."""
-    return datetime(2026, 12, day, hour, tzinfo=UTC).timestamp() - 9 * 3600
+    """A time on DAY1 (`day` 1) or DAY2 (`day` 2) at `hour` in Seoul."""
+    when = DAY1 + timedelta(days=day - 1)
+    return datetime(when.year, when.month, when.day, hour, tzinfo=SEOUL).timestamp()
 
 
 @pytest.fixture
@@ -35,7 +42,7 @@ def test_views_and_unique_visitors_are_added_up_by_day_in_seoul_time(post):
     record_view(post.pk, "a" * 32, "c1", at(2, 8))  # the next day: a visitor again
     assert fold_views() == 4
     days = {d.day: (d.views, d.visitors) for d in PostDay.objects.filter(post=post)}
-    assert days == {date(2026, 12, 1): (3, 2), date(2026, 12, 2): (1, 1)}
+    assert days == {DAY1: (3, 2), DAY2: (1, 1)}
 
 
 def test_a_second_fold_adds_to_the_day_and_knows_its_visitors(post):
@@ -52,8 +59,8 @@ def test_old_per_visitor_rows_are_deleted_and_the_day_totals_stay(post, settings
     settings.HANJI_ANALYTICS_RAW_DAYS = 2
     record_view(post.pk, "a" * 32, "c1", at(1, 9))
     fold_views()
-    assert purge_raw(today=date(2026, 12, 3)) == 0
-    assert purge_raw(today=date(2026, 12, 4)) == 1
+    assert purge_raw(today=DAY1 + timedelta(days=2)) == 0
+    assert purge_raw(today=DAY1 + timedelta(days=3)) == 1
     assert DayVisitor.objects.count() == 0 and PostDay.objects.get(post=post).views == 1
 
 
@@ -73,20 +80,21 @@ def test_the_studio_shows_the_chart_the_table_and_the_csv(client, editor, post):
     fold_views()
     client.force_login(editor)
     url = reverse("studio:post_analytics", args=["weekly", post.pk])
-    html = client.get(url, {"from": "2026-11-28", "to": "2026-12-02"}).content.decode()
-    assert html.count("<rect ") == 5 and "12.01: 2</title>" in html
+    start = DAY1 - timedelta(days=3)
+    html = client.get(url, {"from": start.isoformat(), "to": DAY2.isoformat()}).content.decode()
+    assert html.count("<rect ") == 5 and f"{DAY1:%m.%d}: 2</title>" in html
     response = client.get(
         reverse("studio:post_analytics_csv", args=["weekly", post.pk]),
-        {"from": "2026-12-01", "to": "2026-12-02"},
+        {"from": DAY1.isoformat(), "to": DAY2.isoformat()},
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_of(response)
     assert rows == [
-        ["date", "views", "unique_visitors"],
-        ["2026-12-01", "2", "2"],
-        ["2026-12-02", "0", "0"],
+        ["date", "views", "unique_visitors", "signups", "paid_signups"],
+        [DAY1.isoformat(), "2", "2", "0", "0"],
+        [DAY2.isoformat(), "0", "0", "0", "0"],
     ]
     page = client.get(url, {"from": "nonsense"})
-    assert page.status_code == 200 and '<p class="notice">' in page.content.decode()
+    assert page.status_code == 200 and "message-warning" in page.content.decode()
 
 
 def test_another_publications_post_or_an_authors_other_post_is_not_found(

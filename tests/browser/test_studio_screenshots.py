@@ -64,6 +64,7 @@ def studio_screens(base: str, world) -> list[tuple[str, str]]:
         ("search", f"{studio}/search/?q=글"),
         ("post-analytics", f"{studio}/posts/{draft}/analytics/"),
         ("post-analytics-sent", f"{studio}/posts/{post}/analytics/"),
+        ("analytics", f"{studio}/analytics/"),
         ("settings-delete", f"{studio}/settings/delete/"),
         ("account", f"{base}/studio/account/"),
         ("new-publication", f"{base}/studio/new/"),

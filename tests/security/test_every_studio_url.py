@@ -98,6 +98,8 @@ WHO = {
     "studio:danger": "owner",
     "studio:post_search": "author",
     "studio:post_analytics": "editor",
+    "studio:analytics": "author",
+    "studio:analytics_csv": "author",
     "studio:post_analytics_csv": "editor",
     "studio:post_links_csv": "editor",
     "studio:settings_business": "admin",
@@ -198,6 +200,8 @@ def _kwargs(route: Route, world: dict, slug: str) -> dict:
             values[param] = world["publication"].pk
         elif param == "token":
             values[param] = "not-a-real-token"
+        elif param == "table":
+            values[param] = "subscribers"
         else:
             raise LookupError(f"{route.name}: no value for <{param}>")
     return values

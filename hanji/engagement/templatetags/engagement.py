@@ -82,6 +82,7 @@ def engagement_bar(context, post: Post) -> dict:
     return {
         "post": post,
         "request": request,
+        "preview": bool(context.get("preview")),
         "url": url,
         "shares": share_links(url, post.title),
         "kakao": kakao,

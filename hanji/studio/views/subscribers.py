@@ -199,6 +199,7 @@ def subscriber_add(request: HttpRequest, access: Access) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 newsletter_ids=form.cleaned_data["newsletters"],
                 info=_info(request),
+                kind="studio",
             )
         except InvalidEmail as invalid:
             form.add_error("email", str(invalid.message))

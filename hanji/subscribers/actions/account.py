@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hanji.analytics.actions import count_gained, count_lost
 from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import BadToken, make_token, read_token
@@ -102,6 +103,9 @@ def sign_in(publication: Publication, token: str, info: RequestInfo | None = Non
         subscriber.confirmed_at = timezone.now()
         statement = _("Confirmed by signing in with a link sent by email.")
         log_consent(subscriber, "confirm", statement, info)
+        subscriber.save()
+        count_gained(subscriber)
+        return subscriber
     subscriber.save()
     return subscriber
 
@@ -133,6 +137,7 @@ def set_newsletters(
             status=SubscriberStatus.ACTIVE, unsubscribed_at=None, updated_at=timezone.now()
         ):
             counts.moved(subscriber.publication_id, old, SubscriberStatus.ACTIVE)
+            count_gained(subscriber)
             subscriber.status = SubscriberStatus.ACTIVE
             subscriber.unsubscribed_at = None
             added = valid
@@ -275,6 +280,8 @@ def delete_subscriber(subscriber: Subscriber, info: RequestInfo | None = None) -
     if status is None:
         return  # deleted meanwhile
     log_consent(subscriber, "delete", "", info)
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        count_lost(subscriber)
     ErasedAddress.objects.get_or_create(
         publication_id=subscriber.publication_id,
         digest=erased_digest(subscriber.publication_id, subscriber.email),

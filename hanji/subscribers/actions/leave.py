@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from hanji.analytics.actions import count_gained, count_lost
 from hanji.subscribers import counts, figures
 from hanji.subscribers.actions.common import RequestInfo, leave_newsletters, log_consent
 from hanji.subscribers.models import (
@@ -28,6 +29,7 @@ def suppress(subscriber_id: int, status: str, reason: str = "", channel: str = "
     # A complaint outranks a later bounce or unsubscribe: it is the one that forbids mail.
     if subscriber.status == SubscriberStatus.COMPLAINED and status != SubscriberStatus.ACTIVE:
         return False
+    was_active = subscriber.status == SubscriberStatus.ACTIVE
     counts.moved(subscriber.publication_id, subscriber.status, status)
     subscriber.status = status
     if status == SubscriberStatus.UNSUBSCRIBED:
@@ -35,6 +37,10 @@ def suppress(subscriber_id: int, status: str, reason: str = "", channel: str = "
     subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
     log_consent(subscriber, str(status), reason, RequestInfo(channel=channel))
     figures.forget(subscriber.publication_id)
+    if was_active and status != SubscriberStatus.ACTIVE:
+        count_lost(subscriber)
+    elif not was_active and status == SubscriberStatus.ACTIVE:
+        count_gained(subscriber)
     return True
 
 

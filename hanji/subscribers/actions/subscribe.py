@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hanji.analytics.actions import count_gained, record_signup
 from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import make_token, read_token
@@ -98,10 +99,16 @@ def subscribe(
     advertising: bool = False,
     info: RequestInfo | None = None,
     next_path: str = "",
+    kind: str = "",
+    post=None,
+    source=None,
 ) -> Subscriber | None:
     """Start a double opt-in. Raises InvalidEmail; otherwise the caller answers the same way
     whatever happened here (new, pending, active, or silently nothing). The confirmation
-    page leads back to `next_path`, the page the reader subscribed on."""
+    page leads back to `next_path`, the page the reader subscribed on. `kind` (the form:
+    home, post, embed, page, api, studio), `post` (the post page it was on) and `source` (a
+    hanji.analytics.sources.Source) say where the reader came from (hanji.analytics)."""
+
     email = normalize_email(email)
     name = clean_name(name)
     newsletters = chosen_newsletters(publication, newsletter_ids)
@@ -124,6 +131,9 @@ def subscribe(
             figures.forget(publication.pk)  # a new pending subscriber
         if subscriber.status == SubscriberStatus.COMPLAINED:
             return None  # never mail an address that complained
+        if subscriber.status != SubscriberStatus.ACTIVE:
+            kind = kind or ("api" if info.channel == "api" else "page")
+            record_signup(subscriber, kind, post=post, source=source)
         log_consent(subscriber, "subscribe", subscribe_statement(publication, newsletters), info)
         if advertising:
             statement = advertising_statement(publication)
@@ -176,6 +186,7 @@ def confirm_subscription(
     payload = read_token(CONFIRM, publication.pk, token, max_age=CONFIRM_MAX_AGE)
     subscriber_id, version, newsletter_ids, advertising, name, *_next = payload
     subscriber = token_subscriber(publication, subscriber_id, version, lock=True)
+    was_active = subscriber.status == SubscriberStatus.ACTIVE
     now = timezone.now()
     newsletters = list(Newsletter.objects.filter(publication=publication, pk__in=newsletter_ids))
     counts.moved(publication.pk, subscriber.status, SubscriberStatus.ACTIVE)
@@ -195,6 +206,8 @@ def confirm_subscription(
     ).delete()
     log_consent(subscriber, "confirm", subscribe_statement(publication, newsletters), info)
     figures.forget(publication.pk)
+    if not was_active:
+        count_gained(subscriber)
     if advertising:
         log_consent(subscriber, "advertising", advertising_statement(publication), info)
     # The welcome email is optional: only newsletters with a welcome message send one.

@@ -44,8 +44,14 @@
   }
 
   function beacon() {
-    send(root.getAttribute("data-beacon")).then(show, function () {});
+    // Where the reader came from (the referrer and the landing URL's utm_ parameters): kept
+    // only as the counts of each source, and as this browser's first-party source cookie.
+    var body = "r=" + encodeURIComponent(document.referrer || "") +
+      "&q=" + encodeURIComponent(location.search || "");
+    send(root.getAttribute("data-beacon"), body).then(show, function () {});
   }
+  // The studio's preview shows the page without counting it (no beacon address).
+  if (!root.getAttribute("data-beacon")) return;
   // A page the browser only prerendered has not been viewed (yet).
   if (document.prerendering) {
     document.addEventListener("prerenderingchange", beacon, { once: true });
