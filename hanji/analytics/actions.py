@@ -106,7 +106,7 @@ def _new_visitors(dated: list[tuple]) -> set[tuple[int, str, date]]:
             cursor.execute(
                 f"INSERT INTO {table} (post_id, visitor, day) VALUES "
                 + ", ".join(["(%s, %s, %s)"] * len(chunk))
-                + " ON CONFLICT (post_id, day, visitor) DO NOTHING"
+                + " ON CONFLICT (day, post_id, visitor) DO NOTHING"
                 " RETURNING post_id, visitor, day",
                 [value for row in chunk for value in row],
             )

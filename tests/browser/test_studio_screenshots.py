@@ -173,5 +173,12 @@ def test_the_signed_out_studio_screens_are_shot_too(browser, live_server, langua
             if width == "390":
                 problems += [f"{name}: {wide}" for wide in page.evaluate(OVERFLOW)]
             page.screenshot(path=str(SHOTS / f"{name}-{language}-{width}.png"), full_page=True)
+        # A wrong password: the form's message above its fields, the fields marked.
+        page.goto(f"{live_server.url}/studio/login/")
+        page.fill("#id_username", "nobody@example.com")
+        page.fill("#id_password", "not the password")
+        page.click("button.primary")
+        expect(page.locator(".errorlist.nonfield")).to_be_visible()
+        page.screenshot(path=str(SHOTS / f"login-error-{language}-{width}.png"), full_page=True)
         context.close()
     assert not problems, "\n".join(problems)
