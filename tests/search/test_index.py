@@ -151,6 +151,18 @@ def test_renaming_an_author_a_category_or_a_tag_reindexes_its_posts(make_post, a
     assert titles(publication, "김한지") == []
 
 
+def test_deleting_a_category_or_a_tag_takes_its_name_out_of_its_posts_entries(make_post):
+    from hanji.posts.models import Category, Tag
+
+    post = make_post(title="지울 이름", category="가을특집", tags=["단풍놀이"])
+    publication = post.publication
+    assert titles(publication, "가을특집") == ["지울 이름"]
+    Category.objects.get(name="가을특집").delete()
+    Tag.objects.get(name="단풍놀이").delete()
+    assert titles(publication, "가을특집") == [] and titles(publication, "단풍놀이") == []
+    assert titles(publication, "지울") == ["지울 이름"]  # the post itself is still found
+
+
 def test_a_very_common_query_ranks_only_its_newest_matches_title_matches_first(
     make_post, publication, monkeypatch
 ):
