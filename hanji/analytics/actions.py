@@ -96,21 +96,37 @@ def _dated(views: list[View]) -> list[tuple[int, int, str, date, str]]:
 def _new_visitors(dated: list[tuple]) -> set[tuple[int, str, date]]:
     """The (post, visitor, day) triples not seen before, recorded in DayVisitor by
     INSERT … ON CONFLICT DO NOTHING RETURNING (SQLite 3.35+, PostgreSQL): the rows it
-    returns are the new ones, one statement per 1,000 rows and no read first."""
-    wanted = sorted({(post_id, visitor, day) for post_id, _pub, visitor, day, _s in dated})
+    returns are the new ones, with no read first. PostgreSQL takes the whole batch as three
+    arrays in one statement; SQLite 1,000 rows a statement."""
+    wanted = sorted({(day, post_id, visitor) for post_id, _pub, visitor, day, _s in dated})
+    if not wanted:
+        return set()
     table = connection.ops.quote_name(DayVisitor._meta.db_table)
-    new = set()
-    with connection.cursor() as cursor:
-        for start in range(0, len(wanted), 1000):
-            chunk = wanted[start : start + 1000]
-            cursor.execute(
-                f"INSERT INTO {table} (post_id, visitor, day) VALUES "
+    returning = " ON CONFLICT (day, post_id, visitor) DO NOTHING RETURNING day, post_id, visitor"
+    if connection.vendor == "postgresql":
+        days, posts, visitors = (list(column) for column in zip(*wanted, strict=True))
+        statements = [
+            (
+                f"INSERT INTO {table} (day, post_id, visitor) SELECT * FROM "
+                "unnest(%s::date[], %s::bigint[], %s::varchar[])" + returning,
+                [days, posts, visitors],
+            )
+        ]
+    else:
+        statements = [
+            (
+                f"INSERT INTO {table} (day, post_id, visitor) VALUES "
                 + ", ".join(["(%s, %s, %s)"] * len(chunk))
-                + " ON CONFLICT (day, post_id, visitor) DO NOTHING"
-                " RETURNING post_id, visitor, day",
+                + returning,
                 [value for row in chunk for value in row],
             )
-            for post_id, visitor, day in cursor.fetchall():
+            for chunk in (wanted[i : i + 1000] for i in range(0, len(wanted), 1000))
+        ]
+    new = set()
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            for day, post_id, visitor in cursor.fetchall():
                 if isinstance(day, str):  # SQLite returns the text it stored
                     day = date.fromisoformat(day)
                 new.add((post_id, visitor, day))
