@@ -26,17 +26,17 @@ def recreate_database(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def child_figures(module: str) -> dict:
-    """Run `python -m <module> --child` (a fresh process for the measuring) and read the JSON
-    line it prints last; its output is shown and the bench stops if it failed."""
+def child_figures(module: str, *args: str) -> dict:
+    """Run `python -m <module> --child [args]` (a fresh process for the measuring) and read
+    the JSON line it prints last; its output is shown and the bench stops if it failed."""
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", module, "--child"],
+        [sys.executable, "-m", module, "--child", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -101,3 +101,47 @@ def run_alone(name: str, main) -> dict:
     path = save(name, figures, started, load, commit)
     print(f"figures written to {path.relative_to(ROOT)}")
     return figures
+
+
+def measure_page(client, url: str, runs: int = 7) -> dict:
+    """A page through Django's test client (the server's own work): cold = the cache emptied
+    first, then `runs` warm requests; times in ms, with the queries each made."""
+    import statistics
+    import time
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold_queries:
+        started = time.perf_counter()
+        response = client.get(url)
+        cold = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (url, response.status_code)
+    warm, warm_queries = [], []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            client.get(url)
+            warm.append((time.perf_counter() - started) * 1000)
+        warm_queries.append(len(queries))
+    return {
+        "cold_ms": round(cold, 1),
+        "warm_median_ms": round(statistics.median(warm), 1),
+        "warm_max_ms": round(max(warm), 1),
+        "bytes": len(response.content),
+        "cold_queries": len(cold_queries),
+        # Where a cold load's time goes, when the machine is too busy for the totals to
+        # compare between runs: the SQL time, and the slowest statement.
+        "cold_sql_ms": round(
+            sum(float(q["time"]) for q in cold_queries.captured_queries) * 1000, 1
+        ),
+        "cold_slowest_sql_ms": round(
+            max((float(q["time"]) for q in cold_queries.captured_queries), default=0) * 1000, 1
+        ),
+        "cold_slowest_sql": max(
+            cold_queries.captured_queries, key=lambda q: float(q["time"]), default={"sql": ""}
+        )["sql"][:160],
+        "warm_queries": max(warm_queries),
+    }

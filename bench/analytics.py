@@ -25,12 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench import child_figures, measure_page, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -50,16 +49,6 @@ def sizes(scale: float) -> dict[str, int]:
         "events": max(10_000, int(10_000_000 * scale)),
         "subscribers": max(1_000, int(1_000_000 * scale)),
     }
-
-
-def _recreate_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _copy_posts(cursor, publication_id: int, template_id: int, count: int) -> None:
@@ -202,22 +191,6 @@ def _populate(size: dict[str, int]) -> dict:
     return {"populate_s": round(time.perf_counter() - started, 1), "publication_id": pub}
 
 
-def _measure(client, url: str, runs: int = 7) -> dict:
-    from django.core.cache import cache
-
-    cache.clear()
-    started = time.perf_counter()
-    response = client.get(url)
-    cold = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    warm = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        client.get(url)
-        warm.append((time.perf_counter() - started) * 1000)
-    return {"cold_ms": round(cold, 1), "warm_median_ms": round(statistics.median(warm), 1)}
-
-
 def _rollup(publication_id: int, events: int, posts: list[int]) -> dict:
     """A day's views through the fold's own aggregation, in fold-sized batches."""
     from django.db import transaction
@@ -284,7 +257,7 @@ def child(scale: float) -> dict:
     }
     client.get(pages["post_30_days"])  # imports and templates, not the data
     for name, url in pages.items():
-        figures[name] = _measure(client, url)
+        figures[name] = measure_page(client, url)
     posts = list(Post.objects.filter(publication=publication).values_list("pk", flat=True))
     figures.update(_rollup(publication.pk, size["events"] // RAW_DAYS, posts))
     figures["raw_rows_before_purge"] = DayVisitor.objects.count()
@@ -307,18 +280,8 @@ def child(scale: float) -> dict:
 
 
 def run(scale: float = 1.0) -> dict:
-    _recreate_database()
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.analytics", "--child", "--scale", str(scale)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        print(result.stdout[-3000:], result.stderr[-3000:])
-        raise SystemExit("bench.analytics failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    recreate_database(DATABASE_URL)
+    return child_figures("bench.analytics", "--scale", str(scale))
 
 
 def report(figures: dict) -> None:

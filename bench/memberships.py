@@ -20,12 +20,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench import child_figures, recreate_database
+from bench import child_figures, measure_page, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -152,22 +151,6 @@ def _populate() -> dict:
     return {"populate_s": round(time.perf_counter() - started, 1)}
 
 
-def _measure(client, url: str, runs: int = 7) -> dict:
-    from django.core.cache import cache
-
-    cache.clear()
-    started = time.perf_counter()
-    response = client.get(url)
-    cold = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    warm = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        client.get(url)
-        warm.append((time.perf_counter() - started) * 1000)
-    return {"cold_ms": round(cold, 1), "warm_median_ms": round(statistics.median(warm), 1)}
-
-
 def child() -> dict:
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("HANJI_DATA_DIR", str(ROOT / "var" / "bench-members"))
@@ -214,7 +197,7 @@ def child() -> dict:
         }
         client.get(pages["overview"])  # imports and templates, not the cache
         for name, url in pages.items():
-            figures[name] = _measure(client, url)
+            figures[name] = measure_page(client, url)
     finally:
         server.terminate()
     figures.update(members=MEMBERS, due=DUE)

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
-from bench import child_figures, recreate_database
+from bench import child_figures, measure_page, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -111,45 +110,6 @@ def _populate() -> dict:
     }
 
 
-def _measure(client, url: str, runs: int = 7) -> dict:
-    from django.core.cache import cache
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    cache.clear()
-    with CaptureQueriesContext(connection) as cold_queries:
-        started = time.perf_counter()
-        response = client.get(url)
-        cold = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    warm, warm_queries = [], []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            client.get(url)
-            warm.append((time.perf_counter() - started) * 1000)
-        warm_queries.append(len(queries))
-    return {
-        "cold_ms": round(cold, 1),
-        "warm_median_ms": round(statistics.median(warm), 1),
-        "warm_max_ms": round(max(warm), 1),
-        "bytes": len(response.content),
-        "cold_queries": len(cold_queries),
-        # Where a cold load's time goes, when the machine is too busy for the totals to
-        # compare between runs: the SQL time, and the slowest statement.
-        "cold_sql_ms": round(
-            sum(float(q["time"]) for q in cold_queries.captured_queries) * 1000, 1
-        ),
-        "cold_slowest_sql_ms": round(
-            max((float(q["time"]) for q in cold_queries.captured_queries), default=0) * 1000, 1
-        ),
-        "cold_slowest_sql": max(
-            cold_queries.captured_queries, key=lambda q: float(q["time"]), default={"sql": ""}
-        )["sql"][:160],
-        "warm_queries": max(warm_queries),
-    }
-
-
 def _tenth_page(client, url: str) -> str:
     """The post list's tenth page, by following "Older" nine times (keyset cursors)."""
     import re
@@ -185,7 +145,7 @@ def child() -> dict:
     }
     client.get(pages["dashboard"])  # warm the process (imports, templates), not the cache
     for name, url in pages.items():
-        figures[name] = _measure(client, url)
+        figures[name] = measure_page(client, url)
     figures["subscribers"] = SUBSCRIBERS
     figures["posts"] = POSTS
     figures["budget_ms"] = BUDGET_MS

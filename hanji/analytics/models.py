@@ -67,15 +67,26 @@ class Channel(models.TextChoices):
     CAMPAIGN = "utm", _("Campaign (utm_source)")
 
 
-class PostSourceDay(models.Model):
-    """One post's views of one day from one referrer host (channel and name) or, with the
-    channel "utm", from one utm_source. Names past the daily cap are counted as "other"."""
+class SourceViews(models.Model):
+    """Views of one day from one referrer host (channel and name) or, with the channel "utm",
+    from one utm_source; names past the daily cap are counted as "other"."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     channel = models.CharField(max_length=8, choices=Channel.choices)
     name = models.CharField(max_length=64, blank=True)
     views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel}:{self.name}: {self.views}"
+
+
+class PostSourceDay(SourceViews):
+    """One post's views by source."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [
@@ -84,19 +95,12 @@ class PostSourceDay(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.post_id} {self.day} {self.channel}:{self.name}: {self.views}"
 
-
-class SourceDay(models.Model):
+class SourceDay(SourceViews):
     """The same for a whole publication (kept in the same fold, so its screen sums a few
     rows a day instead of every post's)."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    name = models.CharField(max_length=64, blank=True)
-    views = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -104,9 +108,6 @@ class SourceDay(models.Model):
                 fields=["publication", "day", "channel", "name"], name="source_day_unique"
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.publication_id} {self.day} {self.channel}:{self.name}: {self.views}"
 
 
 class SignupKind(models.TextChoices):
