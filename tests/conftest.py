@@ -167,7 +167,17 @@ def browser() -> Iterator:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            # Chromium never runs under libfaketime (tools/suite_at_dates.sh): its timed waits
+            # on the monotonic clock fail there, and every page took seconds. Only the server's
+            # clock matters to what the tests check; the browser keeps the real one.
+            real_clock = {
+                k: v
+                for k, v in os.environ.items()
+                if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
+            }
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=real_clock
+            )
             yield chromium
             chromium.close()
     finally:

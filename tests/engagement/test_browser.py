@@ -1,14 +1,10 @@
 """In Chromium: the XSS corpus as comments is shown as text and never runs; the like button and
 the beacon work from the page's own script.
 
-Debian's Chromium at /usr/bin/chromium (no browser download: the system's own); skipped, saying why, when
-it is missing.
+Debian's Chromium, the suite's one launch (tests/conftest.py `browser`).
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
@@ -19,32 +15,11 @@ from tests.engagement.xss import CORPUS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path(os.environ.get("HANJI_CHROMIUM", "/usr/bin/chromium"))
-
 
 @pytest.fixture
-def chromium():
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"CI must run the browser tests, but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls made here happen
-    # while no page awaits anything.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless=new"]
-            )
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+def chromium(browser):
+    """The suite's Chromium (tests/conftest.py)."""
+    return browser
 
 
 def test_the_xss_corpus_shows_as_text_and_never_runs_in_chromium(
