@@ -100,7 +100,9 @@ def test_only_a_signed_in_portone_member_has_the_card_page(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_card_change_in_chromium(browser, live_server, settings, portone_member, portone_fake):
+def test_the_card_change_in_chromium(
+    browser, live_server, settings, portone_member, portone_fake, artifacts
+):
     from hanji.subscribers.actions import sign_in_token
 
     settings.HANJI_PORTONE_BROWSER_SDK = f"{portone_fake.url}/browser-sdk.js"
@@ -114,6 +116,11 @@ def test_the_card_change_in_chromium(browser, live_server, settings, portone_mem
     page.goto(f"{live_server.url}/account/membership/")
     page.click(f"a[href='{CARD}']")
     page.wait_for_selector("#portone-start")
+    # Looked at: the card page at phone and desktop width (test-artifacts/browser/).
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(artifacts / "membership-card-ko-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(artifacts / "membership-card-ko-1280.png"), full_page=True)
     page.click("#portone-start")
     page.wait_for_url("**/account/membership/")
     context.close()
