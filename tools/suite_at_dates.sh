@@ -15,8 +15,12 @@ command -v faketime >/dev/null || { echo "needs faketime (apt-get install faketi
 unset DATABASE_URL REDIS_URL
 status=0
 IFS='|' read -ra LIST <<<"$DATES"
+# Left out: the 10,000-beacon load test (it tests concurrency, not dates; libfaketime's cost on
+# every clock call takes its 10,000 requests past the 240 s per-test limit).
+SKIP=(--deselect tests/engagement/test_load.py::test_10000_concurrent_view_beacons_count_exactly_once_per_visitor)
 for d in "${LIST[@]}"; do
     echo "== suite with the clock at $d UTC"
+    rm -rf var/test-dates  # a run cut short leaves databases behind that break the next one
     # The monotonic clock stays real (timeouts and the supervisor measure real time);
     # tools/faketime/sitecustomize.py mends time.sleep, which libfaketime breaks in that mode.
     # An offset, not an absolute time: every process (the servers and workers the tests
@@ -25,7 +29,7 @@ for d in "${LIST[@]}"; do
     [ "$offset" -ge 0 ] && offset="+$offset"
     if TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH="$PWD/tools/faketime" HANJI_DATA_DIR="$PWD/var/test-dates" \
         faketime -f "$offset" .venv/bin/python -m pytest -q -p no:cacheprovider -rfE \
-        -n "${TEST_WORKERS:-auto}" --dist loadfile "${@:-tests}"; then
+        -n "${TEST_WORKERS:-auto}" --dist loadfile "${SKIP[@]}" "${@:-tests}"; then
         echo "== passed at $d"
     else
         echo "== FAILED at $d"
