@@ -79,8 +79,8 @@ def _populate(size: dict[str, int]) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from hanji.analytics.actions import local_day
     from hanji.analytics.models import DayVisitor
+    from hanji.analytics.signups import local_day
     from hanji.posts.actions import publish_post, save_post
     from hanji.publications.models import Publication, Role, TeamMember
 
@@ -235,8 +235,9 @@ def child(scale: float) -> dict:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from hanji.analytics.actions import local_day, purge_raw
+    from hanji.analytics.actions import purge_raw
     from hanji.analytics.models import DayVisitor
+    from hanji.analytics.signups import local_day
     from hanji.posts.models import Post
     from hanji.publications.models import Publication
 

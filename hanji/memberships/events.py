@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hanji.analytics.actions import count_paid_signup
+from hanji.analytics.signups import count_paid_signup
 from hanji.memberships import states
 from hanji.memberships.models import (
     Checkout,

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hanji.analytics.actions import count_gained, record_signup
 from hanji.analytics.models import SignupKind
+from hanji.analytics.signups import count_gained, record_signup
 from hanji.core import emails
 from hanji.core.tokens import BadToken, make_token, read_token
 from hanji.memberships import states

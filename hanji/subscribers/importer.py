@@ -146,7 +146,7 @@ def run_import(
     _store_counts(import_run, counts)
     import_run.save()
     if import_run.status == SubscriberStatus.ACTIVE:
-        from hanji.analytics.actions import count_imported
+        from hanji.analytics.signups import count_imported
 
         count_imported(import_run.publication, counts.created)
     # whoever ran it (the studio's worker, the CLI, a test): the figures change here

@@ -10,13 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from hanji.analytics import sources
-from hanji.analytics.actions import (
-    POST_NAMES_PER_DAY,
-    count_imported,
-    local_day,
-    raw_days,
-    rebuild_signups,
-)
+from hanji.analytics.actions import POST_NAMES_PER_DAY, raw_days
 from hanji.analytics.models import (
     PostDay,
     PostSourceDay,
@@ -24,6 +18,7 @@ from hanji.analytics.models import (
     SourceDay,
     SubscriberDay,
 )
+from hanji.analytics.signups import count_imported, local_day, rebuild_signups
 from hanji.engagement.counting import fold_views
 from hanji.subscribers import actions
 from hanji.subscribers.models import Subscriber

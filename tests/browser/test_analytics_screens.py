@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from hanji.analytics.actions import add_views, local_day, upsert_add
+from hanji.analytics.actions import add_views, upsert_add
 from hanji.analytics.models import SubscriberDay
+from hanji.analytics.signups import local_day
 from tests.browser import test_studio_a11y as a11y
 from tests.browser.test_studio_screenshots import SHOTS, WIDTHS
 

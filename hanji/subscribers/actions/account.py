@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hanji.analytics.actions import count_gained, count_lost
+from hanji.analytics.signups import count_gained, count_lost
 from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import BadToken, make_token, read_token

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from hanji.analytics.actions import count_gained, count_lost
+from hanji.analytics.signups import count_gained, count_lost
 from hanji.subscribers import counts, figures
 from hanji.subscribers.actions.common import RequestInfo, leave_newsletters, log_consent
 from hanji.subscribers.models import (

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hanji.analytics.actions import count_gained, record_signup
+from hanji.analytics.signups import count_gained, record_signup
 from hanji.core import ratelimit
 from hanji.core.nextpath import safe_next
 from hanji.core.tokens import make_token, read_token
