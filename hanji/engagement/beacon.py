@@ -20,6 +20,7 @@ from hanji.core import cookies
 from hanji.core.csp import HEADER as CSP_HEADER
 from hanji.core.ratelimit import client_ip
 from hanji.engagement import counting, queries
+from hanji.publications.queries import is_team_member
 from hanji.subscribers.models import Subscriber
 
 BEACON_PATH = re.compile(r"^/engagement/(\d{1,18})/beacon/$")
@@ -96,7 +97,7 @@ def answer(request: HttpRequest, post_id: int, reader: Subscriber | None) -> Htt
         options.count_views
         and not counting.is_bot(request.META.get("HTTP_USER_AGENT", ""))
         and not counting.is_prefetch(request)
-        and not queries.is_team(request, gate.publication_id)
+        and not is_team_member(getattr(request, "user", None), gate.publication_id)
     ):
         client = counting.client_tag(client_ip(request))
         counting.record_view(post_id, visitor, client, source=source.token())

@@ -322,14 +322,3 @@ def recommendations_of(publication: Publication) -> list[Recommendation]:
         .select_related("recommended")
         .prefetch_related("recommended__domains")
     )
-
-
-def is_team(request, publication_id: int) -> bool:
-    """Whether the request is by a signed-in member of the publication's team: their own
-    visits are not readers' views. (No session, no query: BeaconMiddleware's readers.)"""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return False
-    from hanji.publications.models import TeamMember
-
-    return TeamMember.objects.filter(publication_id=publication_id, user=user).exists()
