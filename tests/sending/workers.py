@@ -107,6 +107,26 @@ def run_command(env: dict[str, str], *args: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def wait_while_progressing(
+    done, progress, what: str, *, stall: float = 60, logs: tuple[Path, ...] = ()
+) -> None:
+    """Wait for `done()` as long as `progress()` keeps changing: a loaded machine may take
+    minutes, a stalled send fails after `stall` seconds without a change, with the logs' tails."""
+    last, since = progress(), time.monotonic()
+    while not done():
+        now = progress()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since > stall:
+            tails = "\n".join(
+                f"--- {log}\n{log.read_text(errors='replace')[-3000:]}" for log in logs
+            )
+            raise AssertionError(
+                f"no progress for {stall:.0f} s waiting for {what} (at {now})\n{tails}"
+            )
+        time.sleep(0.2)
+
+
 def wait_for(condition, timeout: float, what: str, interval: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
