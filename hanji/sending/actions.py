@@ -203,6 +203,10 @@ def watch_send(send_id: int, armed_at: str) -> str:
             queue.prepare_later(send_id)
     elif queue.has_due_work(send_id):
         queue.ensure_loops(send_id)
+    elif not queue.has_work_left(send_id) and transitions.finish(send_id):
+        # Everything went out but the loop that sent the last rows died before it could say so.
+        logger.info("send %s finished by its watcher", send_id)
+        return "finished"
     queue.watch_later(send_id)
     return "watching"
 

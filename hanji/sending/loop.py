@@ -453,10 +453,13 @@ class SendLoop:
     def _continue_later(self) -> None:
         """After a drain or at the end of a slice, queue a loop task so that whichever worker
         is free next continues."""
+        left = claims.left(self.send_id)
+        if not left.pending and not left.claimed:
+            # The slice ended with the last rows in flight: nobody else would finish the send.
+            if transitions.finish(self.send_id):
+                logger.info("send %s finished", self.send_id)
+            return
         if not queue.defer_supported():
             return  # tasks run in-line (tests): the caller decides what runs next
-        if (
-            claims.left(self.send_id).pending
-            and Send.objects.filter(pk=self.send_id, state=SendState.SENDING).exists()
-        ):
+        if left.pending and Send.objects.filter(pk=self.send_id, state=SendState.SENDING).exists():
             queue.enqueue_loops(self.send_id, count=1)

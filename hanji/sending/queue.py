@@ -71,6 +71,13 @@ def has_due_work(send_id: int) -> bool:
     )
 
 
+def has_work_left(send_id: int) -> bool:
+    """Is anything pending (due now or later) or claimed?"""
+    return Delivery.objects.filter(
+        send_id=send_id, state__in=(DeliveryState.PENDING, DeliveryState.CLAIMED)
+    ).exists()
+
+
 def ensure_loops(send_id: int, force: bool = False) -> bool:
     """Enqueue loops for a sending send unless a live loop heartbeats (one conditional
     UPDATE decides, so racing callers enqueue once)."""
