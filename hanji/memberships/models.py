@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from hanji.posts.models import Post
 from hanji.publications.models import Publication
 from hanji.subscribers.models import Subscriber
+from hanji.subscribers.queries import zone_named
 
 
 class Currency(models.TextChoices):
@@ -283,6 +284,33 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
 
 
+def month_start(now=None, zone=None):
+    """The first instant of the month `now` falls in, in `zone` (the current time zone)."""
+    local = timezone.localtime(now or timezone.now(), zone)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+class PaymentQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # A change to a payment of a closed month (a refund, a late settlement) makes the
+        # stored months of its publication stale: they are dropped, the overview rebuilds them.
+        forget_closed_months(self)
+        return super().update(**kwargs)
+
+
+def forget_closed_months(payments) -> None:
+    """Drop the stored months of the publications that have one of `payments` in a month that
+    has ended in their time zone."""
+    rows = (
+        payments.order_by()
+        .values_list("publication_id", "publication__time_zone")
+        .annotate(first=models.Min("created_at"))
+    )
+    stale = [pk for pk, zone, first in rows if first < month_start(zone=zone_named(zone))]
+    if stale:
+        RevenueMonth.objects.filter(publication_id__in=stale).delete()
+
+
 class Payment(models.Model):
     """One charge (a receipt when paid). `charge_key` is unique: a renewal of one member for
     one period can be attempted by two workers at once and still charge once."""
@@ -300,6 +328,8 @@ class Payment(models.Model):
     failure = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -314,6 +344,28 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_payment_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        forget_closed_months(Payment.objects.filter(pk=self.pk))
+
+
+class RevenueMonth(models.Model):
+    """What a closed month brought in (paid payments, per currency), kept so that the studio's
+    revenue chart sums only the current month's payments. Built by the overview when missing;
+    any write to a payment of a closed month drops the publication's rows (PaymentQuerySet)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day, in the publication's time zone
+    totals = models.JSONField(default=dict)  # {"KRW": 150000, "USD": 2500}
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "month"], name="revenue_month_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}:{self.month:%Y-%m}"
 
 
 class MembershipSettings(models.Model):

@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 
-from hanji.memberships.models import Member, MemberStatus, Payment, PaymentStatus, Period
+from hanji.memberships.models import (
+    Member,
+    MemberStatus,
+    Payment,
+    PaymentStatus,
+    Period,
+    RevenueMonth,
+    month_start,
+)
+from hanji.subscribers.queries import publication_zone
 
 # What counts toward recurring revenue: members who pay and keep paying (trials, comps and
 # gifts pay nothing; a member cancelled at period end will not pay again).
@@ -56,21 +64,20 @@ def recurring_revenue(publication) -> list[Revenue]:
     return sorted(found.values(), key=lambda r: r.currency)
 
 
-def _months(now: datetime, count: int) -> list[datetime]:
-    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    months = [first]
+def _months(publication, now: datetime | None, count: int) -> list[datetime]:
+    """The first instants of the last `count` months, oldest first, in the publication's zone."""
+    zone = publication_zone(publication)
+    months = [month_start(now, zone)]
     while len(months) < count:
-        previous = months[-1] - timedelta(days=1)
-        months.append(previous.replace(day=1))
+        months.append(month_start(months[-1] - timedelta(days=1), zone))
     return list(reversed(months))
 
 
 def monthly_movement(publication, count: int = 12, now: datetime | None = None) -> list[dict]:
     """Per month: new members, cancellations asked for, memberships that ended (churn)."""
-    now = now or timezone.now()
-    months = _months(now, count)
-    since = months[0]
-    table: dict[datetime, dict] = {
+    months = _months(publication, now, count)
+    zone = publication_zone(publication)
+    table: dict[date, dict] = {
         m.date(): {"month": m, "new": 0, "cancelled": 0, "churned": 0} for m in months
     }
     members = Member.objects.filter(publication=publication)
@@ -80,8 +87,8 @@ def monthly_movement(publication, count: int = 12, now: datetime | None = None) 
         ("ended_at", "churned"),
     ):
         rows = (
-            members.filter(**{f"{field}__gte": since})
-            .annotate(m=TruncMonth(field))
+            members.filter(**{f"{field}__gte": months[0]})
+            .annotate(m=TruncMonth(field, tzinfo=zone))
             .values_list("m")
             .annotate(n=Count("id"))
             .order_by()
@@ -92,23 +99,44 @@ def monthly_movement(publication, count: int = 12, now: datetime | None = None) 
     return list(table.values())
 
 
-def monthly_revenue(publication, count: int = 12, now: datetime | None = None) -> dict[str, list]:
-    """{currency: [(month, amount paid)]} for the chart."""
-    now = now or timezone.now()
-    months = _months(now, count)
+def _paid_by_month(publication, since: datetime) -> dict[date, dict[str, int]]:
+    """{first day of the month: {currency: amount paid}} from `since` on."""
     rows = (
         Payment.objects.filter(
-            publication=publication, status=PaymentStatus.PAID, created_at__gte=months[0]
+            publication=publication, status=PaymentStatus.PAID, created_at__gte=since
         )
-        .annotate(m=TruncMonth("created_at"))
+        .annotate(m=TruncMonth("created_at", tzinfo=publication_zone(publication)))
         .values_list("currency", "m")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    sums: dict[str, dict] = defaultdict(dict)
+    found: dict[date, dict[str, int]] = defaultdict(dict)
     for currency, month, total in rows:
-        sums[currency][month.date()] = total
-    return {c: [(m, sums[c].get(m.date(), 0)) for m in months] for c in sorted(sums)}
+        found[month.date()][currency] = total
+    return found
+
+
+def monthly_revenue(publication, count: int = 12, now: datetime | None = None) -> dict[str, list]:
+    """{currency: [(month, amount paid)]} for the chart. Closed months come from RevenueMonth
+    (built here when missing), so only the current month's payments are summed each time."""
+    months = _months(publication, now, count)
+    closed = [m.date() for m in months[:-1]]
+    totals = dict(
+        RevenueMonth.objects.filter(publication=publication, month__in=closed).values_list(
+            "month", "totals"
+        )
+    )
+    missing = [m for m in months[:-1] if m.date() not in totals]
+    since = missing[0] if missing else months[-1]
+    fresh = _paid_by_month(publication, since)
+    RevenueMonth.objects.bulk_create(
+        [RevenueMonth(publication=publication, month=m.date(), totals=fresh.get(m.date(), {}))
+         for m in missing],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    totals.update({m.date(): fresh.get(m.date(), {}) for m in months if m >= since})
+    currencies = sorted({c for month in totals.values() for c in month})
+    return {c: [(m, totals.get(m.date(), {}).get(c, 0)) for m in months] for c in currencies}
 
 
 def failed_payments(publication, limit: int = 50):

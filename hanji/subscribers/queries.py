@@ -63,8 +63,13 @@ def subscribers_of(publication: Publication) -> QuerySet[Subscriber]:
 
 
 def publication_zone(publication: Publication) -> ZoneInfo:
+    return zone_named(publication.time_zone)
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """A publication's time zone by its stored name (the site's when empty or unknown)."""
     try:
-        return ZoneInfo(publication.time_zone or settings.TIME_ZONE)
+        return ZoneInfo(name or settings.TIME_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(settings.TIME_ZONE)
 
