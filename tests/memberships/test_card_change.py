@@ -107,6 +107,7 @@ def test_the_card_change_in_chromium(
 
     settings.HANJI_PORTONE_BROWSER_SDK = f"{portone_fake.url}/browser-sdk.js"
     old = portone_member.billing_key
+
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -115,12 +116,18 @@ def test_the_card_change_in_chromium(
         page.click("main button[type=submit]")
     page.goto(f"{live_server.url}/account/membership/")
     page.click(f"a[href='{CARD}']")
-    page.wait_for_selector("#portone-start")
-    # Looked at: the card page at phone and desktop width (test-artifacts/browser/).
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.screenshot(path=str(artifacts / "membership-card-ko-390.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(artifacts / "membership-card-ko-1280.png"), full_page=True)
+    # Looked at: the card page in both languages at phone and desktop width
+    # (test-artifacts/browser/); the site speaks the publication's language (Korean) first.
+    for language in ("en", "ko"):
+        page.click(f".language-switch a[lang='{language}']")
+        page.wait_for_selector("#portone-start")
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=str(artifacts / f"membership-card-{language}-390.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(
+            path=str(artifacts / f"membership-card-{language}-1280.png"), full_page=True
+        )
     page.click("#portone-start")
     page.wait_for_url("**/account/membership/")
     context.close()
