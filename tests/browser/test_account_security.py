@@ -126,4 +126,12 @@ def test_it_saves_screenshots_of_the_account_and_code_screens(
         other.click("main button[type=submit]")
     other.locator("details.recovery-sign-in summary").click()
     other.screenshot(path=str(artifacts / f"account-code-step-{tag}.png"), full_page=True)
+    # A wrong code: the message under its field, the field marked, the code field kept.
+    wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    other.fill("#id_code", wrong)
+    with other.expect_navigation():
+        other.locator("form:has(#id_code) button").click()
+    assert other.locator("#id_code[aria-invalid=true]").count() == 1
+    assert other.locator("#id_code_error").inner_text().strip()
+    other.screenshot(path=str(artifacts / f"account-code-error-{tag}.png"), full_page=True)
     context.close()
