@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.core.cache import cache
 from django.utils import translation
@@ -18,6 +19,11 @@ from hanji.publications.queries import clear_lookup_cache
 # aiosmtpd logs every connection at INFO from its own thread; after a test ends pytest has
 # closed the stream that thread would write to, which prints "Logging error" noise.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+# Property tests check what is true, not how fast: Hypothesis's 200 ms deadline per example
+# failed them on a busy machine (two suites beside each other in CI).
+hypothesis.settings.register_profile("hanji", deadline=None)
+hypothesis.settings.load_profile("hanji")
 
 
 @pytest.fixture(autouse=True)

@@ -95,6 +95,32 @@ def _looks_like_utf16(sample: bytes) -> bool:
     return max(even, odd) >= len(head) // 4
 
 
+# Workbooks saved as .xlsx (a zip) or .xls (OLE2): the file people upload most by mistake.
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
+
+
+def refuse_workbook(sample: bytes) -> None:
+    """Raise UnreadableFile for an Excel workbook (.xlsx, .xls)."""
+    if sample.startswith(WORKBOOK_MAGIC):
+        raise UnreadableFile(
+            _(
+                "This is an Excel workbook, not a CSV file. In Excel, choose File \u203a Save As "
+                "\u203a \u201cCSV UTF-8\u201d and upload that file."
+            )
+        )
+
+
+def refuse_binary(sample: bytes) -> None:
+    """Raise UnreadableFile for a file that is not text (more than 16 control bytes, and more
+    than 5% of it; a NUL or two in a cell of a real CSV is read, and cleaned later)."""
+    head = sample[:65536]
+    if sum(head.count(byte) for byte in CONTROL_BYTES) > max(16, len(head) / 20):
+        raise UnreadableFile(
+            _("This file is not text. Upload the subscriber list as a CSV file (UTF-8).")
+        )
+
+
 def detect_encoding(sample: bytes) -> str:
     """ "utf-8-sig", "utf-8", "cp949" (which reads EUC-KR too) or "utf-16" (with a BOM, or
     without one when it clearly is). Raises UnreadableFile when most lines are in neither
@@ -102,8 +128,10 @@ def detect_encoding(sample: bytes) -> str:
     every Korean name garbled."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    refuse_workbook(sample)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(sample):
         return "utf-16"
+    refuse_binary(sample)
     cut = sample.rfind(b"\n")
     head = sample[: cut + 1] if cut > 0 else sample
     try:

@@ -76,3 +76,33 @@ def test_the_automatic_mapping_leaves_the_file_alone(publication):
     path = store(publication, b"email,name\nreader@example.org,Reader\n")
     preview = uploads.preview_upload(path)
     assert uploads.apply_mapping(path, preview["header"], preview["mapping"]) == path
+
+
+@pytest.mark.parametrize(
+    "head, says",
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook"),  # .xlsx
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "Excel workbook"),  # .xls
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "not text"),
+    ],
+)
+def test_a_workbook_or_a_binary_file_is_refused_with_what_to_do(publication, head, says):
+    path = store(publication, head + b"\x00" * 64)
+    with pytest.raises(Refused, match=says):
+        uploads.preview_upload(path)
+
+
+def test_a_nul_in_a_cell_of_a_real_csv_is_read(publication):
+    path = store(publication, b"email,name\nreader@example.org,a\x00b\nother@example.org,c\n")
+    assert len(uploads.preview_upload(path)["rows"]) == 2
+
+
+def test_the_studio_refuses_a_workbook_at_its_field_and_keeps_nothing(client, owner, publication):
+    client.force_login(owner)
+    upload = SimpleUploadedFile("list.xlsx", b"PK\x03\x04" + b"\x00" * 200)
+    response = client.post(
+        f"/studio/p/{publication.slug}/import/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert "Excel workbook" in response.content.decode()
+    assert not list(uploads.imports_dir(publication).iterdir())

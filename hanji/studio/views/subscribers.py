@@ -266,8 +266,14 @@ def import_start(request: HttpRequest, access: Access) -> HttpResponse:
             error = _("Choose a CSV file.")
         else:
             path = uploads.store_upload(access.publication, upload)
-            request.session[f"import:{path.name}"] = upload.name[:200]
-            return redirect("studio:import_map", access.publication.slug, path.name)
+            try:
+                uploads.preview_upload(path)  # a file it cannot read is refused here, at its field
+            except Refused as refused:
+                path.unlink(missing_ok=True)
+                error = str(refused)
+            else:
+                request.session[f"import:{path.name}"] = upload.name[:200]
+                return redirect("studio:import_map", access.publication.slug, path.name)
     return render(
         request,
         "studio/import_start.html",
