@@ -105,8 +105,8 @@ def refuse_workbook(sample: bytes) -> None:
     if sample.startswith(WORKBOOK_MAGIC):
         raise UnreadableFile(
             _(
-                "This is an Excel workbook, not a CSV file. In Excel, choose File \u203a Save As "
-                "\u203a \u201cCSV UTF-8\u201d and upload that file."
+                "This is an Excel workbook, not a CSV file. In Excel, choose File › Save As "
+                "› “CSV UTF-8” and upload that file."
             )
         )
 
@@ -153,7 +153,7 @@ def detect_encoding(sample: bytes) -> str:
         raise UnreadableFile(
             _(
                 "The file is in neither UTF-8 nor CP949 (EUC-KR). Save it from your "
-                "spreadsheet as \u201cCSV UTF-8\u201d and upload it again."
+                "spreadsheet as “CSV UTF-8” and upload it again."
             )
         )
     return "utf-8" if votes["utf-8"] >= votes["cp949"] else "cp949"
