@@ -1,5 +1,4 @@
-"""A pytest plugin (`-p tests.backstop`, in pyproject's addopts): the backstop behind
-pytest-timeout's SIGALRM.
+"""A pytest plugin (tests/conftest.py loads it): the backstop behind pytest-timeout's SIGALRM.
 
 The signal's exception can be caught by the code under test (a task backend that catches
 everything, then a loop that spins on); if a test is still running BACKSTOP_GRACE seconds

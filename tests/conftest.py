@@ -20,6 +20,9 @@ from hanji.publications.queries import clear_lookup_cache
 # closed the stream that thread would write to, which prints "Logging error" noise.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 
+# The backstop behind pytest-timeout's SIGALRM (see tests/backstop.py).
+pytest_plugins = ["tests.backstop"]
+
 # Property tests check what is true, not how fast: Hypothesis's 200 ms deadline per example
 # failed them on a busy machine (two suites beside each other in CI).
 hypothesis.settings.register_profile("hanji", deadline=None)

@@ -56,3 +56,8 @@ def test_a_test_that_swallows_its_timeout_is_ended_with_every_stack(tmp_path):
     assert result.returncode != 0
     assert "ignored its timeout" in result.stderr, result.stderr[-2000:]
     assert "test_swallows_the_timeout" in result.stderr
+
+
+def test_the_suite_runs_with_the_backstop(request):
+    assert request.config.pluginmanager.has_plugin("tests.backstop")
+    assert request.config.getini("timeout_method") == "signal"
