@@ -7,8 +7,9 @@
    billing key over HTTP, read back, settled and its receipt written to the outbox.
    Budget: under 60 s.
 2. The studio's members overview (MRR, ARR, counts by tier and status, monthly movement,
-   revenue chart, failed payments) and the member list (first page, filtered, and a page deep
-   in the list by keyset), through Django's test client (the server's own work).
+   revenue chart, failed payments), cold and with its stored revenue months dropped, and the
+   member list (first page, filtered, and a page deep in the list by keyset), through
+   Django's test client (the server's own work).
    Budget: under 300 ms each.
 
 It builds its own database, `bench_members` (BENCH_MEMBERS_DATABASE_URL to change), in a
@@ -196,14 +197,29 @@ def child() -> dict:
             "member_list_deep": f"/studio/p/{SLUG}/members/list/?before_id={middle}",
         }
         client.get(pages["overview"])  # imports and templates, not the cache
+        # The overview's worst request: the cache empty and the stored months dropped (the
+        # first look after a refund in a closed month), which sums a year of payments again.
+        from django.core.cache import cache
+
+        from hanji.memberships.models import RevenueMonth
+
+        RevenueMonth.objects.all().delete()
+        cache.clear()
+        started = time.perf_counter()
+        client.get(pages["overview"])
+        figures["overview_rebuild_ms"] = round((time.perf_counter() - started) * 1000, 1)
         for name, url in pages.items():
             figures[name] = measure_page(client, url)
     finally:
         server.terminate()
     figures.update(members=MEMBERS, due=DUE)
-    figures["within_budget"] = figures["renewal_s"] < RENEWAL_BUDGET_S and all(
-        figures[n]["cold_ms"] < PAGE_BUDGET_MS and figures[n]["warm_median_ms"] < PAGE_BUDGET_MS
-        for n in pages
+    figures["within_budget"] = (
+        figures["renewal_s"] < RENEWAL_BUDGET_S
+        and figures["overview_rebuild_ms"] < PAGE_BUDGET_MS
+        and all(
+            figures[n]["cold_ms"] < PAGE_BUDGET_MS and figures[n]["warm_median_ms"] < PAGE_BUDGET_MS
+            for n in pages
+        )
     )
     return figures
 
@@ -223,6 +239,7 @@ def main() -> dict:
         print(
             f"  {name:22} cold {f['cold_ms']:7.1f} ms   warm median {f['warm_median_ms']:6.1f} ms"
         )
+    print(f"  overview with its stored months dropped: {figures['overview_rebuild_ms']} ms")
     print(f"  budgets: {'met' if figures['within_budget'] else 'MISSED'}")
     return figures
 
