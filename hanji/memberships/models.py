@@ -285,7 +285,7 @@ class PaymentStatus(models.TextChoices):
 
 
 def month_start(now=None, zone=None):
-    """The first instant of the month `now` falls in, in `zone` (the current time zone)."""
+    """The first instant of the month `now` falls in, in `zone` (default: the current one)."""
     local = timezone.localtime(now or timezone.now(), zone)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
