@@ -145,3 +145,11 @@ def measure_page(client, url: str, runs: int = 7) -> dict:
         )["sql"][:160],
         "warm_queries": max(warm_queries),
     }
+
+
+def pages_within(figures: dict, names, budget_ms: float) -> bool:
+    """Did every page `measure_page` timed (figures[name]) stay under `budget_ms`, cold and warm?"""
+    return all(
+        figures[n]["cold_ms"] < budget_ms and figures[n]["warm_median_ms"] < budget_ms
+        for n in names
+    )

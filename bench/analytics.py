@@ -29,7 +29,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import child_figures, measure_page, recreate_database
+from bench import child_figures, measure_page, pages_within, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get(
@@ -272,10 +272,7 @@ def child(scale: float) -> dict:
     figures["within_budget"] = (
         figures["rollup_s"] < ROLLUP_BUDGET_S
         and figures["purge_s"] < ROLLUP_BUDGET_S
-        and all(
-            figures[n]["cold_ms"] < PAGE_BUDGET_MS and figures[n]["warm_median_ms"] < PAGE_BUDGET_MS
-            for n in pages
-        )
+        and pages_within(figures, pages, PAGE_BUDGET_MS)
     )
     return figures
 

@@ -64,9 +64,8 @@ def recurring_revenue(publication) -> list[Revenue]:
     return sorted(found.values(), key=lambda r: r.currency)
 
 
-def _months(publication, now: datetime | None, count: int) -> list[datetime]:
-    """The first instants of the last `count` months, oldest first, in the publication's zone."""
-    zone = publication_zone(publication)
+def _months(zone, now: datetime | None, count: int) -> list[datetime]:
+    """The first instants of the last `count` months, oldest first, in `zone`."""
     months = [month_start(now, zone)]
     while len(months) < count:
         months.append(month_start(months[-1] - timedelta(days=1), zone))
@@ -75,8 +74,8 @@ def _months(publication, now: datetime | None, count: int) -> list[datetime]:
 
 def monthly_movement(publication, count: int = 12, now: datetime | None = None) -> list[dict]:
     """Per month: new members, cancellations asked for, memberships that ended (churn)."""
-    months = _months(publication, now, count)
     zone = publication_zone(publication)
+    months = _months(zone, now, count)
     table: dict[date, dict] = {
         m.date(): {"month": m, "new": 0, "cancelled": 0, "churned": 0} for m in months
     }
@@ -99,13 +98,13 @@ def monthly_movement(publication, count: int = 12, now: datetime | None = None) 
     return list(table.values())
 
 
-def _paid_by_month(publication, since: datetime) -> dict[date, dict[str, int]]:
+def _paid_by_month(publication, zone, since: datetime) -> dict[date, dict[str, int]]:
     """{first day of the month: {currency: amount paid}} from `since` on."""
     rows = (
         Payment.objects.filter(
             publication=publication, status=PaymentStatus.PAID, created_at__gte=since
         )
-        .annotate(m=TruncMonth("created_at", tzinfo=publication_zone(publication)))
+        .annotate(m=TruncMonth("created_at", tzinfo=zone))
         .values_list("currency", "m")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -119,7 +118,8 @@ def _paid_by_month(publication, since: datetime) -> dict[date, dict[str, int]]:
 def monthly_revenue(publication, count: int = 12, now: datetime | None = None) -> dict[str, list]:
     """{currency: [(month, amount paid)]} for the chart. Closed months come from RevenueMonth
     (built here when missing), so only the current month's payments are summed each time."""
-    months = _months(publication, now, count)
+    zone = publication_zone(publication)
+    months = _months(zone, now, count)
     closed = [m.date() for m in months[:-1]]
     totals = dict(
         RevenueMonth.objects.filter(publication=publication, month__in=closed).values_list(
@@ -128,7 +128,7 @@ def monthly_revenue(publication, count: int = 12, now: datetime | None = None) -
     )
     missing = [m for m in months[:-1] if m.date() not in totals]
     since = missing[0] if missing else months[-1]
-    fresh = _paid_by_month(publication, since)
+    fresh = _paid_by_month(publication, zone, since)
     RevenueMonth.objects.bulk_create(
         [RevenueMonth(publication=publication, month=m.date(), totals=fresh.get(m.date(), {}))
          for m in missing],

@@ -53,16 +53,29 @@ def upload_path(publication: Publication, name: str) -> Path:
     return path
 
 
+def readable_encoding(sample: bytes) -> str:
+    """The encoding of an upload that starts with `sample`; Refused, saying what to do, for a
+    workbook, a binary file, UTF-16 or an encoding Hanji cannot read."""
+    try:
+        encoding = csvread.detect_encoding(sample)
+    except csvread.UnreadableFile as error:
+        raise Refused(str(error)) from None
+    if encoding == "utf-16":
+        raise Refused(_("UTF-16 files are not supported; save the file as CSV (UTF-8)."))
+    return encoding
+
+
+def check_upload(path: Path) -> None:
+    """Refused when the stored upload cannot be read as a CSV (see readable_encoding)."""
+    with open(path, "rb") as handle:
+        readable_encoding(handle.read(csvread.SAMPLE))
+
+
 def preview_upload(path: Path) -> dict:
     """Header, automatic column mapping, the first rows, and problems in the first lines."""
     with open(path, "rb") as handle:
         sample = handle.read(csvread.SAMPLE)
-        try:
-            encoding = csvread.detect_encoding(sample)
-        except csvread.UnreadableFile as error:
-            raise Refused(str(error)) from None
-        if encoding == "utf-16":
-            raise Refused(_("UTF-16 files are not supported; save the file as CSV (UTF-8)."))
+        encoding = readable_encoding(sample)
         handle.seek(0)
         source = csvread.LineSource(handle, encoding)
         dialect = csvread.sniff_dialect(sample[:4096].decode(encoding, "replace"))

@@ -3,6 +3,8 @@ say so: its slice ended with them in flight, or it died after recording them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -34,7 +36,7 @@ def test_the_watcher_finishes_a_send_with_nothing_left(all_sent):
 
 def test_the_watcher_leaves_a_send_with_rows_due_later(all_sent):
     Delivery.objects.filter(pk=Delivery.objects.filter(send=all_sent).first().pk).update(
-        state="pending", next_attempt_at=timezone.now() + timezone.timedelta(hours=9)
+        state="pending", next_attempt_at=timezone.now() + timedelta(hours=9)
     )
     assert actions.watch_send(all_sent.pk, all_sent.wake_at.isoformat()) == "watching"
     all_sent.refresh_from_db()

@@ -267,7 +267,7 @@ def import_start(request: HttpRequest, access: Access) -> HttpResponse:
         else:
             path = uploads.store_upload(access.publication, upload)
             try:
-                uploads.preview_upload(path)  # a file it cannot read is refused here, at its field
+                uploads.check_upload(path)  # a file it cannot read is refused here, at its field
             except Refused as refused:
                 path.unlink(missing_ok=True)
                 error = str(refused)
